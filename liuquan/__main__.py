@@ -1,0 +1,3 @@
+from liuquan.cli import main
+
+raise SystemExit(main())

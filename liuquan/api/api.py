@@ -1,0 +1,57 @@
+"""The JSON API, version 1: one NinjaAPI, a router per app, and the error contract.
+
+Every refusal is {"error": "<code>", "message": "<中文说明>", "detail": {...}} with the HTTP status of
+the DomainError (core/errors.py); request validation failures use the same shape with code "invalid".
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from liuquan import __version__
+from liuquan.core.errors import DomainError
+from liuquan.org.api import router as org_router
+
+api = NinjaAPI(
+    title="liuquan API",
+    version="1",
+    description="六权治本 — organisation, power lists, cases, supervision and the public ledger. "
+                "Authenticate machine clients with `Authorization: Bearer <token>` "
+                "(`liuquan token create --user NAME`).",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url=None,
+)
+api.openapi_extra = {"info": {"x-liuquan-version": __version__}}
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_json(), status=exc.http_status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [".".join(str(part) for part in error.get("loc", ())) for error in exc.errors]
+    body = {"error": "invalid", "message": "请求数据不合法：" + "，".join(fields),
+            "detail": {"errors": exc.errors}}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"error": "not_authenticated", "message": "需要登录或提供有效的接口令牌（Authorization: Bearer …）",
+            "detail": {}}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    body = {"error": codes.get(exc.status_code, "error"), "message": str(exc), "detail": {}}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+api.add_router("/", org_router)

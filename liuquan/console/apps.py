@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConsoleConfig(AppConfig):
+    name = "liuquan.console"
+    label = "console"
+    verbose_name = "Staff console"

@@ -1,0 +1,98 @@
+"""The staff console: each role's home, unit pages and the oversight (分管) forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liuquan.console.forms import OversightForm
+from liuquan.core.errors import DomainError
+from liuquan.org import actions, queries
+from liuquan.org.models import Person, Role
+
+
+def _person(request: HttpRequest) -> Person:
+    user = request.user
+    assert isinstance(user, Person)  # login_required
+    return user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    grants = queries.grants_of(person)
+    roles = sorted({grant.role for grant in grants}, key=list(Role.values).index)
+    supervises = bool({Role.INSPECTOR, Role.AUDITOR, Role.REFORM_OFFICE} & set(roles)) or person.is_superuser
+    return render(request, "console/home.html", {
+        "grants": grants,
+        "role_labels": [Role(role).label for role in roles],
+        "units": list(queries.readable_units(person)[:200]),
+        "supervises": supervises,
+    })
+
+
+def _unit_context(person: Person, code: str, form: OversightForm | None = None) -> dict[str, object]:
+    unit, staff = queries.access_unit_staff(person, code, channel="console")
+    _, oversights = queries.access_oversights(person, code, channel="console")
+    leaders = queries.current_leaders(unit)
+    can_manage = queries.can_manage(person, unit)
+    return {
+        "unit": unit, "staff": staff, "leaders": leaders, "oversights": oversights,
+        "posts": list(unit.posts.prefetch_related("holdings__person")), "can_manage": can_manage,
+        "form": form or (OversightForm(leaders=leaders) if can_manage else None),
+    }
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "console/unit_detail.html", _unit_context(_person(request), code))
+
+
+@login_required
+@require_POST
+def assign_oversight(request: HttpRequest, code: str) -> HttpResponse:
+    person = _person(request)
+    unit = queries.get_unit(code)
+    form = OversightForm(request.POST, leaders=queries.current_leaders(unit))
+    error: str | None = None
+    if form.is_valid():
+        try:
+            row = actions.do_assign_oversight(actor=person, unit=unit, leader=form.cleaned_data["leader"].person,
+                                              area=form.cleaned_data["area"],
+                                              exception_reason=form.cleaned_data["exception_reason"])
+        except DomainError as exc:
+            error = exc.localized_message()
+            field = exc.detail.get("field")
+            form.add_error(field if field in form.fields else None, error)
+        else:
+            note = _("Recorded as an exception for supervision.") if row.is_exception else ""
+            messages.success(request, _("%(leader)s now oversees %(area)s.") % {
+                "leader": row.leader.full_name, "area": row.area} + (" " + note if note else ""))
+            if request.headers.get("HX-Request"):
+                context = _unit_context(person, code)
+                context["flash"] = messages.get_messages(request)
+                return render(request, "console/_oversight.html", context)
+            return redirect("console:unit", code=code)
+    context = _unit_context(person, code, form)
+    status = 422 if error or form.errors else 200
+    template = "console/_oversight.html" if request.headers.get("HX-Request") else "console/unit_detail.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def end_oversight(request: HttpRequest, oversight_id: int) -> HttpResponse:
+    row = queries.get_oversight(oversight_id)
+    actions.do_end_oversight(actor=_person(request), oversight=row)
+    messages.success(request, _("The assignment has ended."))
+    return redirect("console:unit", code=row.unit.code)
+
+
+@login_required
+def oversight_exceptions(request: HttpRequest) -> HttpResponse:
+    rows = queries.access_oversight_exceptions(_person(request), channel="console")
+    return render(request, "console/exceptions.html", {"rows": rows})

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liuquan.org import actions, queries
+from liuquan.org.models import ApiToken
+
+
+class Command(BaseCommand):
+    help = "API tokens for machine clients: create, list, revoke (sent as 'Authorization: Bearer …')."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        create = sub.add_parser("create", help="issue a token for a person; prints it once")
+        create.add_argument("--user", required=True, help="user name the token acts as")
+        create.add_argument("--label", default="", help="what the token is for")
+        listing = sub.add_parser("list", help="list a person's tokens (prefixes only)")
+        listing.add_argument("--user", required=True)
+        listing.add_argument("--json", action="store_true")
+        revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        system = actions.system_person()
+        verb = options["verb"]
+        if verb == "create":
+            person = queries.get_person(options["user"])
+            _, raw = actions.do_create_api_token(actor=system, person=person, label=options["label"])
+            self.stdout.write(raw)
+        elif verb == "list":
+            person = queries.get_person(options["user"])
+            rows = [{"prefix": t.prefix, "label": t.label, "created_at": t.created_at.isoformat(),
+                     "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                     "revoked": t.revoked_at is not None}
+                    for t in ApiToken.objects.filter(person=person).order_by("id")]
+            if options["json"]:
+                self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            else:
+                for row in rows:
+                    self.stdout.write(f"{row['prefix']}…  {row['label'] or '-'}  created {row['created_at']}"
+                                      f"{'  REVOKED' if row['revoked'] else ''}")
+        else:
+            matches = list(ApiToken.objects.filter(prefix=options["prefix"]))
+            if len(matches) != 1:
+                raise CommandError(f"no single token has prefix {options['prefix']!r} ({len(matches)} match)")
+            actions.do_revoke_api_token(actor=system, token=matches[0])
+            self.stdout.write(f"revoked {matches[0].prefix}…")

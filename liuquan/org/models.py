@@ -1,0 +1,277 @@
+"""Organisation: regions, units, posts, people, leadership and oversight (分管)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    """Administrative level of a region (行政区划层级)."""
+
+    PROVINCE = "province", _("Province")  # 省
+    CITY = "city", _("City")  # 市 (prefecture level)
+    COUNTY = "county", _("County")  # 县/区/县级市
+    TOWNSHIP = "township", _("Township")  # 乡/镇/街道
+    VILLAGE = "village", _("Village")  # 村/社区
+
+
+# Significant code digits per level (GB/T 2260 for the first three, 统计用区划代码 below).
+LEVEL_PREFIX_LENGTH = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+LEVEL_CODE_LENGTH = {
+    RegionLevel.PROVINCE: 6,
+    RegionLevel.CITY: 6,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+
+class Region(models.Model):
+    """行政区划: a province, city, county, township or village, identified by its division code.
+
+    Codes nest by prefix (140700 晋中市 ⊃ 140781 介休市 ⊃ 140781xxx 乡镇), so a region's subtree is a
+    single indexed `code LIKE prefix%` query.
+    """
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: LEVEL_PREFIX_LENGTH[RegionLevel(self.level)]]
+
+
+class UnitKind(models.TextChoices):
+    """Kind of unit (单位类别)."""
+
+    GOVERNMENT_DEPARTMENT = "government_department", _("Government department")  # 政府工作部门
+    PARTY_ORGAN = "party_organ", _("Party organ")  # 党委工作机关
+    GOVERNMENT = "government", _("People's government")  # 县/市人民政府
+    TOWNSHIP_GOVERNMENT = "township_government", _("Township government")  # 乡镇人民政府
+    VILLAGE_COMMITTEE = "village_committee", _("Village committee")  # 村民委员会
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")  # 事业单位
+
+
+class Unit(models.Model):
+    """单位: a body that holds powers — department, party organ, township government, village committee."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units",
+                               verbose_name=_("region"))
+    public_phone = models.CharField(_("public phone"), max_length=30, blank=True)
+    # Areas the unit adds to the five restricted areas of its principal (五个不直接分管).
+    extra_restricted_areas = models.JSONField(_("additional restricted areas"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["region__code", "code"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostKind(models.TextChoices):
+    """Kind of post (岗位类别) a flow step can be assigned to."""
+
+    ACCEPTANCE = "acceptance", _("Acceptance")  # 受理岗
+    HANDLING = "handling", _("Handling")  # 办理岗
+    REVIEW = "review", _("Review")  # 审核岗
+    APPROVAL = "approval", _("Approval")  # 审批岗
+    INVESTIGATION = "investigation", _("Investigation")  # 调查岗
+    LEGAL_REVIEW = "legal_review", _("Legal review")  # 法制审核岗
+    DECISION = "decision", _("Decision")  # 决定岗
+    ENFORCEMENT = "enforcement", _("Enforcement")  # 执行岗
+    GENERAL = "general", _("General")  # 综合岗
+
+
+class Post(models.Model):
+    """岗位: a position in a unit that flow steps are assigned to (受理岗, 审核岗, 审批岗 …)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="posts", verbose_name=_("unit"))
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20, choices=PostKind.choices)
+
+    class Meta:
+        ordering = ["unit", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="post_unique_name_in_unit")]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self) -> str:
+        return f"{self.unit.short_name}·{self.name}"
+
+
+class Person(AbstractUser):
+    """人员: a staff account. Contact details other than the office phone are private."""
+
+    full_name = models.CharField(_("full name"), max_length=40)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
+                             verbose_name=_("unit"))
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    mobile = models.CharField(_("mobile phone (private)"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["unit", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Role(models.TextChoices):
+    """A role a person holds over a unit or a region (角色)."""
+
+    REFORM_OFFICE = "reform_office", _("Reform office")  # 改革办
+    CLERK = "clerk", _("Department clerk")  # 部门经办
+    REVIEWER = "reviewer", _("Department reviewer")  # 部门审核
+    HEAD = "head", _("Department head")  # 部门负责人
+    LEADER = "leader", _("Leader in charge")  # 分管领导
+    INSPECTOR = "inspector", _("Discipline inspector")  # 纪检
+    AUDITOR = "auditor", _("Auditor")  # 审计
+    VILLAGE = "village", _("Village affairs")  # 村务
+
+
+# Roles whose scope is a region (and every unit in it); the others are scoped to one unit.
+REGION_ROLES = frozenset({Role.REFORM_OFFICE, Role.INSPECTOR, Role.AUDITOR})
+
+
+class RoleGrant(models.Model):
+    """A role held by a person, scoped to one unit or to a region's whole subtree."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False, region__isnull=True) | Q(unit__isnull=True, region__isnull=False)),
+                name="rolegrant_one_scope",
+            ),
+            models.UniqueConstraint(fields=["person", "role", "unit", "region"], name="rolegrant_unique"),
+        ]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_role_display()} @ {self.unit or self.region}"
+
+
+class PostHolding(models.Model):
+    """A person holding a post (在岗), from `since` until `until` (open while current)."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="holdings")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="holdings")
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "person"], condition=Q(until__isnull=True),
+                                    name="postholding_one_current"),
+        ]
+
+
+class LeaderRank(models.TextChoices):
+    """Rank in a unit's leadership (领导职务)."""
+
+    PRINCIPAL = "principal", _("Principal (top leader)")  # 主要负责人, 一把手
+    DEPUTY = "deputy", _("Deputy")  # 副职
+
+
+class Leadership(models.Model):
+    """A place in a unit's leadership team: the 一把手 or a 副职, with their title."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="leaders")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="leaderships")
+    rank = models.CharField(_("rank"), max_length=10, choices=LeaderRank.choices)
+    title = models.CharField(_("title"), max_length=40)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=Q(until__isnull=True, rank="principal"),
+                                    name="leadership_one_current_principal"),
+            models.UniqueConstraint(fields=["unit", "person"], condition=Q(until__isnull=True),
+                                    name="leadership_one_current_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.short_name}{self.title} {self.person}"
+
+
+class Oversight(models.Model):
+    """分管: a leader of a unit oversees an area of its work.
+
+    An assignment to the 一把手 of a restricted area (五个不直接分管) exists only as a recorded exception
+    with a written reason; such rows are what supervision looks at.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="oversights")
+    leader = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="oversights")
+    leader_rank = models.CharField(_("rank"), max_length=10, choices=LeaderRank.choices)
+    area = models.CharField(_("area of work"), max_length=60)
+    restricted_area = models.CharField(_("restricted area matched"), max_length=20, blank=True)
+    is_exception = models.BooleanField(_("recorded exception"), default=False)
+    exception_reason = models.TextField(_("exception reason"), blank=True)
+    assigned_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"))
+    ended_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "leader", "area"], condition=Q(ended_at__isnull=True),
+                                    name="oversight_one_current"),
+            models.CheckConstraint(condition=Q(is_exception=False) | ~Q(exception_reason=""),
+                                   name="oversight_exception_has_reason"),
+        ]
+        verbose_name = _("oversight assignment")
+        verbose_name_plural = _("oversight assignments")
+
+    def __str__(self) -> str:
+        return f"{self.leader} 分管 {self.area}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine client acting as a person; only its SHA-256 is stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    label = models.CharField(max_length=60, blank=True)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.person})"

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from liuquan.api.api import api
+from liuquan.core.views import healthz
+
+admin.site.site_header = "liuquan 数据管理"
+admin.site.site_title = "liuquan"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/", include("liuquan.console.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("liuquan.portal.urls")),
+]
