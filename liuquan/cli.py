@@ -11,8 +11,21 @@ import os
 import sys
 
 # Commands that need no database connection.
-NO_DATABASE = {"help", "--help", "-h", "version", "--version", "check", "makemessages", "compilemessages",
-               "collectstatic", "shell", "makemigrations", "diffsettings", "findstatic"}
+NO_DATABASE = {
+    "help",
+    "--help",
+    "-h",
+    "version",
+    "--version",
+    "check",
+    "makemessages",
+    "compilemessages",
+    "collectstatic",
+    "shell",
+    "makemigrations",
+    "diffsettings",
+    "findstatic",
+}
 
 
 def _fail(message: str, code: int) -> int:

@@ -86,7 +86,9 @@ def database(var: Path) -> dict[str, Any]:
             f"LIUQUAN_DATABASE_URL must start with postgresql:// (got {parts.scheme or 'no'} scheme)"
         )
     if not parts.path.strip("/"):
-        raise ImproperlyConfigured("LIUQUAN_DATABASE_URL names no database (postgresql://user:pass@host:port/NAME)")
+        raise ImproperlyConfigured(
+            "LIUQUAN_DATABASE_URL names no database (postgresql://user:pass@host:port/NAME)"
+        )
     import dj_database_url
 
     try:

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from liuquan.api.api import api
 from liuquan.core.views import healthz
 
-admin.site.site_header = "liuquan 数据管理"
+admin.site.site_header = _("liuquan data administration")
 admin.site.site_title = "liuquan"
 
 urlpatterns = [

@@ -18,8 +18,8 @@ api = NinjaAPI(
     title="liuquan API",
     version="1",
     description="六权治本 — organisation, power lists, cases, supervision and the public ledger. "
-                "Authenticate machine clients with `Authorization: Bearer <token>` "
-                "(`liuquan token create --user NAME`).",
+    "Authenticate machine clients with `Authorization: Bearer <token>` "
+    "(`liuquan token create --user NAME`).",
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url=None,
@@ -35,15 +35,21 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = [".".join(str(part) for part in error.get("loc", ())) for error in exc.errors]
-    body = {"error": "invalid", "message": "请求数据不合法：" + "，".join(fields),
-            "detail": {"errors": exc.errors}}
+    body = {
+        "error": "invalid",
+        "message": "请求数据不合法：" + "，".join(fields),
+        "detail": {"errors": exc.errors},
+    }
     return api.create_response(request, body, status=400)
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"error": "not_authenticated", "message": "需要登录或提供有效的接口令牌（Authorization: Bearer …）",
-            "detail": {}}
+    body = {
+        "error": "not_authenticated",
+        "message": "需要登录或提供有效的接口令牌（Authorization: Bearer …）",
+        "detail": {},
+    }
     return api.create_response(request, body, status=401)
 
 

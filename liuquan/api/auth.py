@@ -13,8 +13,11 @@ from liuquan.org.models import ApiToken, Person
 
 
 def person_from_bearer(token: str) -> Person | None:
-    row = (ApiToken.objects.select_related("person").filter(digest=token_digest(token), revoked_at__isnull=True)
-           .first())
+    row = (
+        ApiToken.objects.select_related("person")
+        .filter(digest=token_digest(token), revoked_at__isnull=True)
+        .first()
+    )
     if row is None or not row.person.is_active:
         return None
     touch_api_token(row)
@@ -47,4 +50,3 @@ def optional_person(request: HttpRequest) -> Person | None:
         return person_from_bearer(header[7:].strip())
     user = getattr(request, "user", AnonymousUser())
     return user if isinstance(user, Person) and user.is_active else None
-

@@ -12,7 +12,8 @@ class OversightForm(forms.Form):
     leader = forms.ModelChoiceField(queryset=Leadership.objects.none(), label=_("Leader"), empty_label=None)
     area = forms.CharField(label=_("Area of work"), max_length=60)
     exception_reason = forms.CharField(
-        label=_("Exception reason (only for a restricted area of the principal)"), required=False,
+        label=_("Exception reason (only for a restricted area of the principal)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -20,5 +21,7 @@ class OversightForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["leader"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Leadership.objects.filter(pk__in=[row.pk for row in leaders]).select_related("person")
-        field.label_from_instance = lambda row: f"{row.person.full_name}（{row.title}）"  # type: ignore[method-assign]
+        field.queryset = Leadership.objects.filter(pk__in=[row.pk for row in leaders]).select_related(
+            "person"
+        )
+        field.label_from_instance = lambda row: f"{row.person.full_name}（{row.title}）"  # type: ignore[method-assign,assignment]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liuquan.console.forms import OversightForm
-from liuquan.core.errors import DomainError
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.org import actions, queries
 from liuquan.org.models import Person, Role
 
@@ -27,12 +27,16 @@ def home(request: HttpRequest) -> HttpResponse:
     grants = queries.grants_of(person)
     roles = sorted({grant.role for grant in grants}, key=list(Role.values).index)
     supervises = bool({Role.INSPECTOR, Role.AUDITOR, Role.REFORM_OFFICE} & set(roles)) or person.is_superuser
-    return render(request, "console/home.html", {
-        "grants": grants,
-        "role_labels": [Role(role).label for role in roles],
-        "units": list(queries.readable_units(person)[:200]),
-        "supervises": supervises,
-    })
+    return render(
+        request,
+        "console/home.html",
+        {
+            "grants": grants,
+            "role_labels": [Role(role).label for role in roles],
+            "units": list(queries.readable_units(person)[:200]),
+            "supervises": supervises,
+        },
+    )
 
 
 def _unit_context(person: Person, code: str, form: OversightForm | None = None) -> dict[str, object]:
@@ -41,8 +45,12 @@ def _unit_context(person: Person, code: str, form: OversightForm | None = None) 
     leaders = queries.current_leaders(unit)
     can_manage = queries.can_manage(person, unit)
     return {
-        "unit": unit, "staff": staff, "leaders": leaders, "oversights": oversights,
-        "posts": list(unit.posts.prefetch_related("holdings__person")), "can_manage": can_manage,
+        "unit": unit,
+        "staff": staff,
+        "leaders": leaders,
+        "oversights": oversights,
+        "posts": list(unit.posts.prefetch_related("holdings__person")),
+        "can_manage": can_manage,
         "form": form or (OversightForm(leaders=leaders) if can_manage else None),
     }
 
@@ -57,21 +65,32 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 def assign_oversight(request: HttpRequest, code: str) -> HttpResponse:
     person = _person(request)
     unit = queries.get_unit(code)
+    if not queries.can_manage(person, unit):
+        raise Forbidden(
+            f"无权调整{unit.name}的领导分工", message_en=f"You may not assign oversight in {unit.name}"
+        )
     form = OversightForm(request.POST, leaders=queries.current_leaders(unit))
     error: str | None = None
     if form.is_valid():
         try:
-            row = actions.do_assign_oversight(actor=person, unit=unit, leader=form.cleaned_data["leader"].person,
-                                              area=form.cleaned_data["area"],
-                                              exception_reason=form.cleaned_data["exception_reason"])
-        except DomainError as exc:
+            row = actions.do_assign_oversight(
+                actor=person,
+                unit=unit,
+                leader=form.cleaned_data["leader"].person,
+                area=form.cleaned_data["area"],
+                exception_reason=form.cleaned_data["exception_reason"],
+            )
+        except (InvalidInput, Conflict, RuleViolation) as exc:
             error = exc.localized_message()
             field = exc.detail.get("field")
             form.add_error(field if field in form.fields else None, error)
         else:
             note = _("Recorded as an exception for supervision.") if row.is_exception else ""
-            messages.success(request, _("%(leader)s now oversees %(area)s.") % {
-                "leader": row.leader.full_name, "area": row.area} + (" " + note if note else ""))
+            messages.success(
+                request,
+                _("%(leader)s now oversees %(area)s.") % {"leader": row.leader.full_name, "area": row.area}
+                + (" " + note if note else ""),
+            )
             if request.headers.get("HX-Request"):
                 context = _unit_context(person, code)
                 context["flash"] = messages.get_messages(request)

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 
 def log_read(person: Person, record: models.Model, *, channel: str) -> None:
     """Append one access-log row. An audit append, not a domain change, so it is not an action."""
-    AccessLog.objects.create(at=timezone.now(), person=person, record_type=record._meta.label,
-                             record_id=str(record.pk), channel=channel)
+    AccessLog.objects.create(
+        at=timezone.now(),
+        person=person,
+        record_type=record._meta.label,
+        record_id=str(record.pk),
+        channel=channel,
+    )
 
 
 def log_reads(person: Person, records: list[models.Model], *, channel: str) -> None:

@@ -47,16 +47,16 @@ class ActRecorder:
     actor: Person | None
     pending: list[_Pending] = field(default_factory=list)
 
-    def record(self, subject: models.Model, *, public: dict[str, Any],
-               private: dict[str, Any] | None = None) -> None:
+    def record(
+        self, subject: models.Model, *, public: dict[str, Any], private: dict[str, Any] | None = None
+    ) -> None:
         """Note that `subject` changed. `public` may be published; `private` is only committed to."""
         self.pending.append(_Pending(subject._meta.label, str(subject.pk), public, private or {}))
 
 
 def canonical_json(value: Any) -> bytes:
     """Deterministic JSON (sorted keys, no spaces, UTF-8): the bytes that are hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode()
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
 def _commit_private(private: dict[str, Any]) -> tuple[str, str]:
@@ -77,10 +77,18 @@ def _append(recorder: ActRecorder) -> None:
     rows = []
     for item in recorder.pending:
         commitment, salt = _commit_private(item.private)
-        rows.append(Act(at=now, action=recorder.name, actor=actor,
-                        subject_type=item.subject_type, subject_id=item.subject_id,
-                        public=json.loads(canonical_json(item.public)),
-                        private_commitment=commitment, private_salt=salt))
+        rows.append(
+            Act(
+                at=now,
+                action=recorder.name,
+                actor=actor,
+                subject_type=item.subject_type,
+                subject_id=item.subject_id,
+                public=json.loads(canonical_json(item.public)),
+                private_commitment=commitment,
+                private_salt=salt,
+            )
+        )
     Act.objects.bulk_create(rows)
 
 

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
 
 from liuquan.core.errors import DomainError
 
@@ -22,8 +24,9 @@ class ActionAdmin(admin.ModelAdmin[M], Generic[M]):
     def perform(self, *, actor: Any, obj: M | None, data: dict[str, Any], change: bool) -> M:
         raise NotImplementedError
 
-    def get_form(self, request: HttpRequest, obj: M | None = None, change: bool = False,
-                 **kwargs: Any) -> type[forms.ModelForm[M]]:
+    def get_form(
+        self, request: HttpRequest, obj: M | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[M]]:
         base = super().get_form(request, obj, change=change, **kwargs)
         model_admin = self
 
@@ -37,15 +40,30 @@ class ActionAdmin(admin.ModelAdmin[M], Generic[M]):
                 if self.errors:
                     return data
                 try:
-                    self._liuquan_saved = model_admin.perform(actor=request.user, obj=obj, data=data,
-                                                              change=change)
+                    self._liuquan_saved = model_admin.perform(
+                        actor=request.user, obj=obj, data=data, change=change
+                    )
                 except DomainError as exc:
                     field = exc.detail.get("field")
-                    raise ValidationError({field if field in self.fields else "__all__": exc.localized_message()}) \
-                        from None
+                    key = field if isinstance(field, str) and field in self.fields else "__all__"
+                    raise ValidationError({key: exc.localized_message()}) from None
                 return data
 
         return ActionForm
+
+    @method_decorator(csrf_protect)
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # ModelAdmin wraps this view in transaction.atomic; actions open their own durable transaction.
+        response: HttpResponse = self._changeform_view(  # type: ignore[attr-defined]
+            request, object_id, form_url, extra_context
+        )
+        return response
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> M:
         saved: M = form._liuquan_saved

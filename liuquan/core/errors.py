@@ -19,8 +19,9 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 400
     exit_code: ClassVar[int] = 1
 
-    def __init__(self, message: str, *, message_en: str | None = None, code: str | None = None,
-                 **detail: Any) -> None:
+    def __init__(
+        self, message: str, *, message_en: str | None = None, code: str | None = None, **detail: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.message_en = message_en or message
@@ -87,4 +88,3 @@ class ConfigurationError(DomainError):
     code = "configuration"
     http_status = 503
     exit_code = 78  # EX_CONFIG from sysexits.h
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Act(models.Model):
@@ -26,6 +27,8 @@ class Act(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        verbose_name = _("act")
+        verbose_name_plural = _("journal of acts")
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.subject_type}:{self.subject_id}"
@@ -43,6 +46,8 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["record_type", "record_id"])]
+        verbose_name = _("supervisory read")
+        verbose_name_plural = _("access log")
 
     def __str__(self) -> str:
         return f"{self.person_id} read {self.record_type}:{self.record_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from liuquan.core.admin_base import ActionAdmin
 from liuquan.org import actions
@@ -24,8 +25,9 @@ class RegionAdmin(ActionAdmin[Region]):
     def perform(self, *, actor: Any, obj: Region | None, data: dict[str, Any], change: bool) -> Region:
         if obj is not None:
             return actions.do_rename_region(actor=actor, region=obj, name=data["name"])
-        return actions.do_create_region(actor=actor, code=data["code"], name=data["name"], level=data["level"],
-                                        parent=data["parent"])
+        return actions.do_create_region(
+            actor=actor, code=data["code"], name=data["name"], level=data["level"], parent=data["parent"]
+        )
 
 
 @admin.register(Unit)
@@ -41,12 +43,26 @@ class UnitAdmin(ActionAdmin[Unit]):
     def perform(self, *, actor: Any, obj: Unit | None, data: dict[str, Any], change: bool) -> Unit:
         areas = list(data.get("extra_restricted_areas") or [])
         if obj is not None:
-            return actions.do_update_unit(actor=actor, unit=obj, name=data["name"], short_name=data["short_name"],
-                                          kind=data["kind"], region=data["region"],
-                                          public_phone=data.get("public_phone", ""), extra_restricted_areas=areas)
-        return actions.do_create_unit(actor=actor, code=data["code"], name=data["name"],
-                                      short_name=data["short_name"], kind=data["kind"], region=data["region"],
-                                      public_phone=data.get("public_phone", ""), extra_restricted_areas=areas)
+            return actions.do_update_unit(
+                actor=actor,
+                unit=obj,
+                name=data["name"],
+                short_name=data["short_name"],
+                kind=data["kind"],
+                region=data["region"],
+                public_phone=data.get("public_phone", ""),
+                extra_restricted_areas=areas,
+            )
+        return actions.do_create_unit(
+            actor=actor,
+            code=data["code"],
+            name=data["name"],
+            short_name=data["short_name"],
+            kind=data["kind"],
+            region=data["region"],
+            public_phone=data.get("public_phone", ""),
+            extra_restricted_areas=areas,
+        )
 
 
 @admin.register(Post)
@@ -74,11 +90,23 @@ class PersonAdmin(ActionAdmin[Person]):
 
     def perform(self, *, actor: Any, obj: Person | None, data: dict[str, Any], change: bool) -> Person:
         if obj is not None:
-            return actions.do_update_person(actor=actor, person=obj, full_name=data["full_name"], unit=data["unit"],
-                                            office_phone=data["office_phone"], mobile=data["mobile"],
-                                            is_active=data["is_active"])
-        return actions.do_create_person(actor=actor, username=data["username"], full_name=data["full_name"],
-                                        unit=data["unit"], office_phone=data["office_phone"], mobile=data["mobile"])
+            return actions.do_update_person(
+                actor=actor,
+                person=obj,
+                full_name=data["full_name"],
+                unit=data["unit"],
+                office_phone=data["office_phone"],
+                mobile=data["mobile"],
+                is_active=data["is_active"],
+            )
+        return actions.do_create_person(
+            actor=actor,
+            username=data["username"],
+            full_name=data["full_name"],
+            unit=data["unit"],
+            office_phone=data["office_phone"],
+            mobile=data["mobile"],
+        )
 
 
 @admin.register(RoleGrant)
@@ -91,8 +119,9 @@ class RoleGrantAdmin(ActionAdmin[RoleGrant]):
         return obj is None and super().has_change_permission(request, obj)
 
     def perform(self, *, actor: Any, obj: RoleGrant | None, data: dict[str, Any], change: bool) -> RoleGrant:
-        return actions.do_grant_role(actor=actor, person=data["person"], role=data["role"], unit=data["unit"],
-                                     region=data["region"])
+        return actions.do_grant_role(
+            actor=actor, person=data["person"], role=data["role"], unit=data["unit"], region=data["region"]
+        )
 
 
 @admin.register(Oversight)
@@ -106,12 +135,15 @@ class OversightAdmin(ActionAdmin[Oversight]):
         return obj is None and super().has_change_permission(request, obj)
 
     def perform(self, *, actor: Any, obj: Oversight | None, data: dict[str, Any], change: bool) -> Oversight:
-        return actions.do_assign_oversight(actor=actor, unit=data["unit"], leader=data["leader"], area=data["area"],
-                                           exception_reason=data.get("exception_reason") or "")
+        return actions.do_assign_oversight(
+            actor=actor,
+            unit=data["unit"],
+            leader=data["leader"],
+            area=data["area"],
+            exception_reason=data.get("exception_reason") or "",
+        )
 
-    @admin.action(description="结束所选分管")
+    @admin.action(description=_("End the selected assignments"))
     def end_selected(self, request: Any, queryset: Any) -> None:
         for row in queryset.filter(ended_at__isnull=True):
             actions.do_end_oversight(actor=request.user, oversight=row)
-
-

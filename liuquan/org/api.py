@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from liuquan.api.auth import AUTH
 from liuquan.org import actions, queries
@@ -22,8 +22,12 @@ class RegionOut(Schema):
 
     @staticmethod
     def from_region(region: Region) -> RegionOut:
-        return RegionOut(code=region.code, name=region.name, level=region.level,
-                         parent=region.parent.code if region.parent else None)
+        return RegionOut(
+            code=region.code,
+            name=region.name,
+            level=region.level,
+            parent=region.parent.code if region.parent else None,
+        )
 
 
 class LeaderOut(Schema):
@@ -45,9 +49,16 @@ class UnitOut(Schema):
     @staticmethod
     def from_unit(unit: Unit, leaders: list[Leadership]) -> UnitOut:
         principal = next((row for row in leaders if row.rank == "principal"), None)
-        return UnitOut(code=unit.code, name=unit.name, short_name=unit.short_name, kind=unit.kind,
-                       region=unit.region.code, region_name=unit.region.name, public_phone=unit.public_phone,
-                       principal=_leader(principal) if principal else None)
+        return UnitOut(
+            code=unit.code,
+            name=unit.name,
+            short_name=unit.short_name,
+            kind=unit.kind,
+            region=unit.region.code,
+            region_name=unit.region.name,
+            public_phone=unit.public_phone,
+            principal=_leader(principal) if principal else None,
+        )
 
 
 class PostOut(Schema):
@@ -108,16 +119,31 @@ def _leader(row: Leadership) -> LeaderOut:
 
 
 def _staff(person: Person) -> StaffOut:
-    return StaffOut(username=person.username, full_name=person.full_name,
-                    unit=person.unit.code if person.unit else None, office_phone=person.office_phone,
-                    mobile=person.mobile, active=person.is_active)
+    return StaffOut(
+        username=person.username,
+        full_name=person.full_name,
+        unit=person.unit.code if person.unit else None,
+        office_phone=person.office_phone,
+        mobile=person.mobile,
+        active=person.is_active,
+    )
 
 
 def _oversight(row: Oversight) -> OversightOut:
-    return OversightOut(id=row.pk, unit=row.unit.code, leader=row.leader.username, leader_name=row.leader.full_name,
-                        rank=row.leader_rank, area=row.area, restricted_area=row.restricted_area,
-                        is_exception=row.is_exception, exception_reason=row.exception_reason,
-                        assigned_by=row.assigned_by.username, assigned_at=row.assigned_at, ended_at=row.ended_at)
+    return OversightOut(
+        id=row.pk,
+        unit=row.unit.code,
+        leader=row.leader.username,
+        leader_name=row.leader.full_name,
+        rank=row.leader_rank,
+        area=row.area,
+        restricted_area=row.restricted_area,
+        is_exception=row.is_exception,
+        exception_reason=row.exception_reason,
+        assigned_by=row.assigned_by.username,
+        assigned_at=row.assigned_at,
+        ended_at=row.ended_at,
+    )
 
 
 def _person(request: HttpRequest) -> Person:
@@ -133,21 +159,30 @@ def list_regions(request: HttpRequest) -> list[RegionOut]:
 
 @router.get("/units", response=list[UnitOut], summary="List units (public)")
 def list_units(request: HttpRequest, region: str | None = None) -> list[UnitOut]:
-    return [UnitOut.from_unit(unit, unit.current_leaders)  # type: ignore[attr-defined]
-            for unit in queries.units(region_code=region)]
+    return [
+        UnitOut.from_unit(unit, unit.current_leaders)  # type: ignore[attr-defined]
+        for unit in queries.units(region_code=region)
+    ]
 
 
-@router.get("/units/{code}", response=UnitDetailOut, summary="One unit with posts, leaders and oversight areas (public)")
+@router.get(
+    "/units/{code}",
+    response=UnitDetailOut,
+    summary="One unit with posts, leaders and oversight areas (public)",
+)
 def get_unit(request: HttpRequest, code: str) -> UnitDetailOut:
     unit = queries.get_unit(code)
     leaders = queries.current_leaders(unit)
     base = UnitOut.from_unit(unit, leaders)
     return UnitDetailOut(
-        **base.dict(), extra_restricted_areas=unit.extra_restricted_areas,
+        **base.dict(),
+        extra_restricted_areas=unit.extra_restricted_areas,
         posts=[PostOut(id=post.pk, name=post.name, kind=post.kind) for post in unit.posts.all()],
         leaders=[_leader(row) for row in leaders],
-        oversight=[PublicOversightOut(leader=row.leader.full_name, rank=row.leader_rank, area=row.area)
-                   for row in queries.current_oversights(unit)],
+        oversight=[
+            PublicOversightOut(leader=row.leader.full_name, rank=row.leader_rank, area=row.area)
+            for row in queries.current_oversights(unit)
+        ],
     )
 
 
@@ -162,8 +197,14 @@ def unit_staff(request: HttpRequest, code: str) -> list[StaffOut]:
 @router.get("/people/{username}", response=PersonOut, auth=AUTH, summary="One staff record (non-public)")
 def get_person(request: HttpRequest, username: str) -> PersonOut:
     person = queries.access_person(_person(request), username, channel="api")
-    roles = [{"role": grant.role, "unit": grant.unit.code if grant.unit else None,
-              "region": grant.region.code if grant.region else None} for grant in queries.grants_of(person)]
+    roles = [
+        {
+            "role": grant.role,
+            "unit": grant.unit.code if grant.unit else None,
+            "region": grant.region.code if grant.region else None,
+        }
+        for grant in queries.grants_of(person)
+    ]
     return PersonOut(**_staff(person).dict(), roles=roles)
 
 
@@ -172,30 +213,49 @@ def me(request: HttpRequest) -> PersonOut:
     return get_person(request, _person(request).username)
 
 
-@router.get("/units/{code}/oversight", response=list[OversightOut], auth=AUTH,
-            summary="Current oversight assignments with exception reasons (non-public)")
+@router.get(
+    "/units/{code}/oversight",
+    response=list[OversightOut],
+    auth=AUTH,
+    summary="Current oversight assignments with exception reasons (non-public)",
+)
 def unit_oversight(request: HttpRequest, code: str) -> list[OversightOut]:
     _, rows = queries.access_oversights(_person(request), code, channel="api")
     return [_oversight(row) for row in rows]
 
 
-@router.post("/units/{code}/oversight", response={201: OversightOut}, auth=AUTH,
-             summary="Assign an area of work to a leader (分管); 五个不直接分管 applies to the principal")
-def assign_oversight(request: HttpRequest, code: str, payload: OversightIn) -> tuple[int, OversightOut]:
+@router.post(
+    "/units/{code}/oversight",
+    response={201: OversightOut},
+    auth=AUTH,
+    summary="Assign an area of work to a leader (分管); 五个不直接分管 applies to the principal",
+)
+def assign_oversight(request: HttpRequest, code: str, payload: OversightIn) -> Status[OversightOut]:
     unit = queries.get_unit(code)
     leader = queries.get_person(payload.leader)
-    row = actions.do_assign_oversight(actor=_person(request), unit=unit, leader=leader, area=payload.area,
-                                      exception_reason=payload.exception_reason)
-    return 201, _oversight(row)
+    row = actions.do_assign_oversight(
+        actor=_person(request),
+        unit=unit,
+        leader=leader,
+        area=payload.area,
+        exception_reason=payload.exception_reason,
+    )
+    return Status(201, _oversight(row))
 
 
-@router.post("/oversight/{oversight_id}/end", response=OversightOut, auth=AUTH, summary="End an oversight assignment")
+@router.post(
+    "/oversight/{oversight_id}/end", response=OversightOut, auth=AUTH, summary="End an oversight assignment"
+)
 def end_oversight(request: HttpRequest, oversight_id: int) -> OversightOut:
     row = queries.get_oversight(oversight_id)
     return _oversight(actions.do_end_oversight(actor=_person(request), oversight=row))
 
 
-@router.get("/oversight/exceptions", response=list[OversightOut], auth=AUTH,
-            summary="Recorded exceptions to 五个不直接分管 within the caller's reach (for supervision)")
+@router.get(
+    "/oversight/exceptions",
+    response=list[OversightOut],
+    auth=AUTH,
+    summary="Recorded exceptions to 五个不直接分管 within the caller's reach (for supervision)",
+)
 def oversight_exceptions(request: HttpRequest) -> list[OversightOut]:
     return [_oversight(row) for row in queries.access_oversight_exceptions(_person(request), channel="api")]

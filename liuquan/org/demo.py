@@ -32,12 +32,23 @@ DEFAULT_PASSWORD = "jinzhong-demo-2015"
 PROVINCE = ("140000", "山西省")
 CITY = ("140700", "晋中市")
 COUNTIES = [  # GB/T 2260
-    ("140702", "榆次区"), ("140703", "太谷区"), ("140721", "榆社县"), ("140722", "左权县"),
-    ("140723", "和顺县"), ("140724", "昔阳县"), ("140725", "寿阳县"), ("140727", "祁县"),
-    ("140728", "平遥县"), ("140729", "灵石县"), ("140781", "介休市"),
+    ("140702", "榆次区"),
+    ("140703", "太谷区"),
+    ("140721", "榆社县"),
+    ("140722", "左权县"),
+    ("140723", "和顺县"),
+    ("140724", "昔阳县"),
+    ("140725", "寿阳县"),
+    ("140727", "祁县"),
+    ("140728", "平遥县"),
+    ("140729", "灵石县"),
+    ("140781", "介休市"),
 ]
-TOWNSHIPS = [("140781201", "三佳乡", "140781"), ("140729203", "马和乡", "140729"),
-             ("140728204", "卜宜乡", "140728")]
+TOWNSHIPS = [
+    ("140781201", "三佳乡", "140781"),
+    ("140729203", "马和乡", "140729"),
+    ("140728204", "卜宜乡", "140728"),
+]
 VILLAGES = [("140728204201", "南石渠村", "140728204")]
 
 # The 37 key departments of the city government (seed: "市政府确定的37个重点部门"), as named in 2015,
@@ -85,13 +96,25 @@ DEPARTMENTS = [
 ]
 
 # Posts every department gets, and who holds them.
-POSTS = [("受理岗", "acceptance", "clerk"), ("审核岗", "review", "reviewer"), ("审批岗", "approval", "deputy1")]
+POSTS = [
+    ("受理岗", "acceptance", "clerk"),
+    ("审核岗", "review", "reviewer"),
+    ("审批岗", "approval", "deputy1"),
+]
 # 副职分管、正职监督: the deputies take the restricted areas, the principal the office.
-OVERSIGHT = [("principal", "办公室"), ("deputy1", "人事"), ("deputy1", "财务"),
-             ("deputy2", "业务科室"), ("deputy2", "政府采购")]
+OVERSIGHT = [
+    ("principal", "办公室"),
+    ("deputy1", "人事"),
+    ("deputy1", "财务"),
+    ("deputy2", "业务科室"),
+    ("deputy2", "政府采购"),
+]
 # A recorded exception, so supervision has one to look at.
-EXCEPTION = ("140700-LSJ", "物资", "分管物资的副局长岗位空缺，经局党组会议研究，暂由局长分管物资，已报市纪委备案，"
-             "副职到任后即行调整。")
+EXCEPTION = (
+    "140700-LSJ",
+    "物资",
+    "分管物资的副局长岗位空缺，经局党组会议研究，暂由局长分管物资，已报市纪委备案，副职到任后即行调整。",
+)
 
 # One login per role: (username, role, unit code, seat). The login is that seat's account.
 LOGINS = [
@@ -106,8 +129,13 @@ LOGINS = [
 ]
 LOGIN_SEATS = {(unit_code, seat): username for username, _, unit_code, seat in LOGINS}
 # The role each seat holds; the clerks of the reform office, 纪委 and 审计局 act for the whole city.
-SEAT_ROLES = {"principal": Role.HEAD, "deputy1": Role.LEADER, "deputy2": Role.LEADER, "clerk": Role.CLERK,
-              "reviewer": Role.REVIEWER}
+SEAT_ROLES = {
+    "principal": Role.HEAD,
+    "deputy1": Role.LEADER,
+    "deputy2": Role.LEADER,
+    "clerk": Role.CLERK,
+    "reviewer": Role.REVIEWER,
+}
 CITYWIDE_CLERKS = {"140700-GGB": Role.REFORM_OFFICE, "140700-JW": Role.INSPECTOR, "140700-SJJ": Role.AUDITOR}
 STEWARD = "admin"
 
@@ -142,15 +170,29 @@ def build(*, progress: Callable[[str], None] = lambda _: None) -> DemoResult:
     plans: list[tuple[str, str, str, str, Region, str]] = [
         (f"140700-{abbr}", name, short, kind, city, title) for abbr, name, short, kind, title in DEPARTMENTS
     ]
-    plans += [(f"{code}-GOV", f"{name}人民政府", f"{name}政府", "government", counties[code],
-               "区长" if name.endswith("区") else ("市长" if name.endswith("市") else "县长"))
-              for code, name in COUNTIES]
-    plans += [(f"{code}-MZJ", f"{name}民政局", f"{name}民政局", "government_department", counties[code], "局长")
-              for code, name in COUNTIES]
-    plans += [(f"{code}-GOV", f"{name}人民政府", name, "township_government", townships[code], "乡长")
-              for code, name, _ in TOWNSHIPS]
-    plans += [(f"{code}-CWH", f"{name}村民委员会", f"{name}村委会", "village_committee", villages[code], "主任")
-              for code, name, _ in VILLAGES]
+    plans += [
+        (
+            f"{code}-GOV",
+            f"{name}人民政府",
+            f"{name}政府",
+            "government",
+            counties[code],
+            "区长" if name.endswith("区") else ("市长" if name.endswith("市") else "县长"),
+        )
+        for code, name in COUNTIES
+    ]
+    plans += [
+        (f"{code}-MZJ", f"{name}民政局", f"{name}民政局", "government_department", counties[code], "局长")
+        for code, name in COUNTIES
+    ]
+    plans += [
+        (f"{code}-GOV", f"{name}人民政府", name, "township_government", townships[code], "乡长")
+        for code, name, _ in TOWNSHIPS
+    ]
+    plans += [
+        (f"{code}-CWH", f"{name}村民委员会", f"{name}村委会", "village_committee", villages[code], "主任")
+        for code, name, _ in VILLAGES
+    ]
 
     for code, name, short, kind, where, title in plans:
         count += _build_unit(system, code, name, short, kind, where, title, password)
@@ -159,8 +201,14 @@ def build(*, progress: Callable[[str], None] = lambda _: None) -> DemoResult:
     count += _build_exception(system)
     logins = [(str(role.label), username, password) for username, role, _, _ in LOGINS]
     if not Person.objects.filter(username=STEWARD).exists():
-        actions.do_create_person(actor=system, username=STEWARD, full_name=fictional_name("steward"), unit=None,
-                                 password=password, is_superuser=True)
+        actions.do_create_person(
+            actor=system,
+            username=STEWARD,
+            full_name=fictional_name("steward"),
+            unit=None,
+            password=password,
+            is_superuser=True,
+        )
         count += 1
     logins.append(("数据管理员 (data steward, /admin/)", STEWARD, password))
     progress(f"people: {Person.objects.count()}")
@@ -175,9 +223,14 @@ def _staff(system: Person, unit: Unit, seat: str, password: str) -> tuple[Person
     person = Person.objects.filter(username=username).first()
     if person is None:
         key = f"{unit.code}/{seat}"
-        person = actions.do_create_person(actor=system, username=username, full_name=fictional_name(key),
-                                          unit=unit, mobile=fictional_mobile(key),
-                                          password=password if login else None)
+        person = actions.do_create_person(
+            actor=system,
+            username=username,
+            full_name=fictional_name(key),
+            unit=unit,
+            mobile=fictional_mobile(key),
+            password=password if login else None,
+        )
         made += 1
     if unit.kind == "village_committee":
         role = Role.VILLAGE
@@ -191,23 +244,39 @@ def _staff(system: Person, unit: Unit, seat: str, password: str) -> tuple[Person
     return person, made
 
 
-def _build_unit(system: Person, code: str, name: str, short: str, kind: str, where: Region, title: str,
-                password: str) -> int:
+def _build_unit(
+    system: Person, code: str, name: str, short: str, kind: str, where: Region, title: str, password: str
+) -> int:
     made = 0
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        unit = actions.do_create_unit(actor=system, code=code, name=name, short_name=short, kind=kind, region=where)
+        unit = actions.do_create_unit(
+            actor=system, code=code, name=name, short_name=short, kind=kind, region=where
+        )
         made += 1
     village = kind == "village_committee"
-    slots = ["principal", "deputy1", "clerk"] if village else ["principal", "deputy1", "deputy2", "clerk", "reviewer"]
+    slots = (
+        ["principal", "deputy1", "clerk"]
+        if village
+        else ["principal", "deputy1", "deputy2", "clerk", "reviewer"]
+    )
     people: dict[str, Person] = {}
     for slot in slots:
         people[slot], added = _staff(system, unit, slot, password)
         made += added
-    ranks = {"principal": ("principal", title), "deputy1": ("deputy", "副" + title), "deputy2": ("deputy", "副" + title)}
+    ranks = {
+        "principal": ("principal", title),
+        "deputy1": ("deputy", "副" + title),
+        "deputy2": ("deputy", "副" + title),
+    }
     for slot, (rank, leader_title) in ranks.items():
-        if slot in people and not Leadership.objects.filter(unit=unit, person=people[slot], until__isnull=True).exists():
-            actions.do_appoint_leader(actor=system, unit=unit, person=people[slot], rank=rank, title=leader_title)
+        if (
+            slot in people
+            and not Leadership.objects.filter(unit=unit, person=people[slot], until__isnull=True).exists()
+        ):
+            actions.do_appoint_leader(
+                actor=system, unit=unit, person=people[slot], rank=rank, title=leader_title
+            )
             made += 1
     for post_name, post_kind, slot in POSTS:
         if slot not in people:
@@ -220,7 +289,10 @@ def _build_unit(system: Person, code: str, name: str, short: str, kind: str, whe
             actions.do_assign_post(actor=system, post=post, person=people[slot])
             made += 1
     for slot, area in OVERSIGHT:
-        if slot in people and not Oversight.objects.filter(unit=unit, leader=people[slot], area=area).exists():
+        if (
+            slot in people
+            and not Oversight.objects.filter(unit=unit, leader=people[slot], area=area).exists()
+        ):
             actions.do_assign_oversight(actor=system, unit=unit, leader=people[slot], area=area)
             made += 1
     return made

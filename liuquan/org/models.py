@@ -45,8 +45,14 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=60)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="children", verbose_name=_("parent"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -79,8 +85,9 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(_("short name"), max_length=40)
     kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units",
-                               verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="units", verbose_name=_("region")
+    )
     public_phone = models.CharField(_("public phone"), max_length=30, blank=True)
     # Areas the unit adds to the five restricted areas of its principal (五个不直接分管).
     extra_restricted_areas = models.JSONField(_("additional restricted areas"), default=list, blank=True)
@@ -129,8 +136,9 @@ class Person(AbstractUser):
     """人员: a staff account. Contact details other than the office phone are private."""
 
     full_name = models.CharField(_("full name"), max_length=40)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
-                             verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("unit")
+    )
     office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
     mobile = models.CharField(_("mobile phone (private)"), max_length=30, blank=True)
 
@@ -163,15 +171,23 @@ REGION_ROLES = frozenset({Role.REFORM_OFFICE, Role.INSPECTOR, Role.AUDITOR})
 class RoleGrant(models.Model):
     """A role held by a person, scoped to one unit or to a region's whole subtree."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="grants")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="grants", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(unit__isnull=False, region__isnull=True) | Q(unit__isnull=True, region__isnull=False)),
+                condition=(
+                    Q(unit__isnull=False, region__isnull=True) | Q(unit__isnull=True, region__isnull=False)
+                ),
                 name="rolegrant_one_scope",
             ),
             models.UniqueConstraint(fields=["person", "role", "unit", "region"], name="rolegrant_unique"),
@@ -186,16 +202,24 @@ class RoleGrant(models.Model):
 class PostHolding(models.Model):
     """A person holding a post (在岗), from `since` until `until` (open while current)."""
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="holdings")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="holdings")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("post"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("person")
+    )
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["post", "person"], condition=Q(until__isnull=True),
-                                    name="postholding_one_current"),
+            models.UniqueConstraint(
+                fields=["post", "person"], condition=Q(until__isnull=True), name="postholding_one_current"
+            ),
         ]
+        verbose_name = _("post holding")
+        verbose_name_plural = _("post holdings")
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.post}"
 
 
 class LeaderRank(models.TextChoices):
@@ -208,8 +232,10 @@ class LeaderRank(models.TextChoices):
 class Leadership(models.Model):
     """A place in a unit's leadership team: the 一把手 or a 副职, with their title."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="leaders")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="leaderships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="leaders", verbose_name=_("unit"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="leaderships", verbose_name=_("person")
+    )
     rank = models.CharField(_("rank"), max_length=10, choices=LeaderRank.choices)
     title = models.CharField(_("title"), max_length=40)
     since = models.DateField(_("since"))
@@ -217,11 +243,19 @@ class Leadership(models.Model):
 
     class Meta:
         ordering = ["unit", "rank", "id"]
+        verbose_name = _("leadership place")
+        verbose_name_plural = _("leadership places")
         constraints = [
-            models.UniqueConstraint(fields=["unit"], condition=Q(until__isnull=True, rank="principal"),
-                                    name="leadership_one_current_principal"),
-            models.UniqueConstraint(fields=["unit", "person"], condition=Q(until__isnull=True),
-                                    name="leadership_one_current_place"),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(until__isnull=True, rank="principal"),
+                name="leadership_one_current_principal",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "person"],
+                condition=Q(until__isnull=True),
+                name="leadership_one_current_place",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,8 +269,12 @@ class Oversight(models.Model):
     with a written reason; such rows are what supervision looks at.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="oversights")
-    leader = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="oversights")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="oversights", verbose_name=_("unit")
+    )
+    leader = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="oversights", verbose_name=_("leader")
+    )
     leader_rank = models.CharField(_("rank"), max_length=10, choices=LeaderRank.choices)
     area = models.CharField(_("area of work"), max_length=60)
     restricted_area = models.CharField(_("restricted area matched"), max_length=20, blank=True)
@@ -250,10 +288,15 @@ class Oversight(models.Model):
     class Meta:
         ordering = ["unit", "assigned_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "leader", "area"], condition=Q(ended_at__isnull=True),
-                                    name="oversight_one_current"),
-            models.CheckConstraint(condition=Q(is_exception=False) | ~Q(exception_reason=""),
-                                   name="oversight_exception_has_reason"),
+            models.UniqueConstraint(
+                fields=["unit", "leader", "area"],
+                condition=Q(ended_at__isnull=True),
+                name="oversight_one_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_exception=False) | ~Q(exception_reason=""),
+                name="oversight_exception_has_reason",
+            ),
         ]
         verbose_name = _("oversight assignment")
         verbose_name_plural = _("oversight assignments")
@@ -265,13 +308,19 @@ class Oversight(models.Model):
 class ApiToken(models.Model):
     """A bearer token for a machine client acting as a person; only its SHA-256 is stored."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("person")
+    )
     label = models.CharField(max_length=60, blank=True)
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.person})"

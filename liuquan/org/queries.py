@@ -15,7 +15,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from liuquan.core.access import log_read, log_reads
 from liuquan.core.errors import Forbidden, NotFound
 from liuquan.org.models import (
-    REGION_ROLES,
     Leadership,
     Oversight,
     Person,
@@ -47,8 +46,11 @@ class Scope:
         return condition
 
     def covers(self, unit: Unit) -> bool:
-        return (self.everything or unit.pk in self.unit_ids
-                or any(unit.region.code.startswith(p) for p in self.region_prefixes))
+        return (
+            self.everything
+            or unit.pk in self.unit_ids
+            or any(unit.region.code.startswith(p) for p in self.region_prefixes)
+        )
 
 
 def grants_of(person: Person) -> list[RoleGrant]:
@@ -100,6 +102,7 @@ def can_manage(person: Person, unit: Unit) -> bool:
 
 # Public reads --------------------------------------------------------------------------------------
 
+
 def regions() -> QuerySet[Region]:
     return Region.objects.select_related("parent").order_by("code")
 
@@ -107,14 +110,21 @@ def regions() -> QuerySet[Region]:
 def units(*, region_code: str | None = None) -> QuerySet[Unit]:
     """All units (public), optionally within one region's subtree, each with its current principal."""
     queryset = Unit.objects.select_related("region").prefetch_related(
-        Prefetch("leaders", queryset=Leadership.objects.filter(until__isnull=True).select_related("person"),
-                 to_attr="current_leaders")
+        Prefetch(
+            "leaders",
+            queryset=Leadership.objects.filter(until__isnull=True).select_related("person"),
+            to_attr="current_leaders",
+        )
     )
     if region_code:
         region = Region.objects.filter(code=region_code).first()
         if region is None:
-            raise NotFound(f"没有代码为 {region_code} 的行政区划", message_en=f"No region with code {region_code}",
-                           field="region", value=region_code)
+            raise NotFound(
+                f"没有代码为 {region_code} 的行政区划",
+                message_en=f"No region with code {region_code}",
+                field="region",
+                value=region_code,
+            )
         queryset = queryset.filter(region__code__startswith=region.prefix)
     return queryset.order_by("region__code", "code")
 
@@ -122,38 +132,57 @@ def units(*, region_code: str | None = None) -> QuerySet[Unit]:
 def get_unit(code: str) -> Unit:
     unit = Unit.objects.select_related("region").filter(code=code).first()
     if unit is None:
-        raise NotFound(f"没有代码为 {code} 的单位", message_en=f"No unit with code {code}", field="unit", value=code)
+        raise NotFound(
+            f"没有代码为 {code} 的单位", message_en=f"No unit with code {code}", field="unit", value=code
+        )
     return unit
 
 
 def principal_of(unit: Unit) -> Leadership | None:
-    return (Leadership.objects.filter(unit=unit, rank="principal", until__isnull=True)
-            .select_related("person").first())
+    return (
+        Leadership.objects.filter(unit=unit, rank="principal", until__isnull=True)
+        .select_related("person")
+        .first()
+    )
 
 
 def current_leaders(unit: Unit) -> list[Leadership]:
-    return list(Leadership.objects.filter(unit=unit, until__isnull=True).select_related("person")
-                .order_by("rank", "id"))
+    return list(
+        Leadership.objects.filter(unit=unit, until__isnull=True)
+        .select_related("person")
+        .order_by("rank", "id")
+    )
 
 
 def current_oversights(unit: Unit) -> list[Oversight]:
-    return list(Oversight.objects.filter(unit=unit, ended_at__isnull=True).select_related("leader")
-                .order_by("leader_rank", "leader_id", "id"))
+    return list(
+        Oversight.objects.filter(unit=unit, ended_at__isnull=True)
+        .select_related("leader")
+        .order_by("leader_rank", "leader_id", "id")
+    )
 
 
 def get_person(username: str) -> Person:
     person = Person.objects.select_related("unit__region").filter(username=username).first()
     if person is None:
-        raise NotFound(f"没有用户名为 {username} 的人员", message_en=f"No person with user name {username}",
-                       field="person", value=username)
+        raise NotFound(
+            f"没有用户名为 {username} 的人员",
+            message_en=f"No person with user name {username}",
+            field="person",
+            value=username,
+        )
     return person
 
 
 # Access-checked reads of non-public records -------------------------------------------------------
 
+
 def _refuse_private(unit: Unit) -> Forbidden:
-    return Forbidden(f"无权查看{unit.name}的非公开信息", message_en=f"You may not read non-public records of {unit.name}",
-                     unit=unit.code)
+    return Forbidden(
+        f"无权查看{unit.name}的非公开信息",
+        message_en=f"You may not read non-public records of {unit.name}",
+        unit=unit.code,
+    )
 
 
 def access_unit_staff(person: Person, code: str, *, channel: str) -> tuple[Unit, list[Person]]:
@@ -173,8 +202,11 @@ def access_person(viewer: Person, username: str, *, channel: str) -> Person:
     if person.pk == viewer.pk:
         return person
     if person.unit is None or not can_read_private(viewer, person.unit):
-        raise Forbidden("无权查看该人员的非公开信息", message_en="You may not read this person's non-public record",
-                        person=username)
+        raise Forbidden(
+            "无权查看该人员的非公开信息",
+            message_en="You may not read this person's non-public record",
+            person=username,
+        )
     if _read_is_supervisory(viewer, person.unit):
         log_read(viewer, person, channel=channel)
     return person
@@ -195,9 +227,11 @@ def access_oversights(viewer: Person, code: str, *, channel: str) -> tuple[Unit,
 def access_oversight_exceptions(viewer: Person, *, channel: str) -> list[Oversight]:
     """Every oversight exception (current and ended) in the viewer's reach, for supervision."""
     scope = scope_of(viewer)
-    rows = list(Oversight.objects.filter(scope.unit_filter("unit__"), is_exception=True)
-                .select_related("unit__region", "leader", "assigned_by", "ended_by")
-                .order_by("-assigned_at", "-id"))
+    rows = list(
+        Oversight.objects.filter(scope.unit_filter("unit__"), is_exception=True)
+        .select_related("unit__region", "leader", "assigned_by", "ended_by")
+        .order_by("-assigned_at", "-id")
+    )
     supervisory = [row for row in rows if _read_is_supervisory(viewer, row.unit)]
     if supervisory:
         log_reads(viewer, list(supervisory), channel=channel)
@@ -210,8 +244,16 @@ def readable_units(person: Person) -> QuerySet[Unit]:
 
 
 def get_oversight(oversight_id: int) -> Oversight:
-    row = Oversight.objects.select_related("unit__region", "leader", "assigned_by").filter(pk=oversight_id).first()
+    row = (
+        Oversight.objects.select_related("unit__region", "leader", "assigned_by")
+        .filter(pk=oversight_id)
+        .first()
+    )
     if row is None:
-        raise NotFound(f"没有编号为 {oversight_id} 的分管记录", message_en=f"No oversight assignment {oversight_id}",
-                       field="oversight", value=oversight_id)
+        raise NotFound(
+            f"没有编号为 {oversight_id} 的分管记录",
+            message_en=f"No oversight assignment {oversight_id}",
+            field="oversight",
+            value=oversight_id,
+        )
     return row

@@ -56,8 +56,9 @@ class OversightVerdict:
     is_exception: bool  # allowed only because a written exception reason was given
 
 
-def check_oversight(*, is_principal: bool, area: str, extra_areas: Iterable[str] = (),
-                    exception_reason: str = "") -> OversightVerdict:
+def check_oversight(
+    *, is_principal: bool, area: str, extra_areas: Iterable[str] = (), exception_reason: str = ""
+) -> OversightVerdict:
     """Decide whether a leader may be assigned to oversee `area`.
 
     Deputies may oversee any area. The principal may not oversee a restricted area unless the

@@ -17,15 +17,22 @@ def home(request: HttpRequest) -> HttpResponse:
 def unit_list(request: HttpRequest) -> HttpResponse:
     region_code = request.GET.get("region") or None
     units = list(queries.units(region_code=region_code))
-    return render(request, "portal/unit_list.html", {"units": units, "region_code": region_code,
-                                                     "regions": list(queries.regions())})
+    return render(
+        request,
+        "portal/unit_list.html",
+        {"units": units, "region_code": region_code, "regions": list(queries.regions())},
+    )
 
 
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     unit = queries.get_unit(code)
-    return render(request, "portal/unit_detail.html", {
-        "unit": unit,
-        "leaders": queries.current_leaders(unit),
-        "oversights": queries.current_oversights(unit),
-        "posts": list(unit.posts.all()),
-    })
+    return render(
+        request,
+        "portal/unit_detail.html",
+        {
+            "unit": unit,
+            "leaders": queries.current_leaders(unit),
+            "oversights": queries.current_oversights(unit),
+            "posts": list(unit.posts.all()),
+        },
+    )

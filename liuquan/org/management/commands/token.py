@@ -33,16 +33,24 @@ class Command(BaseCommand):
             self.stdout.write(raw)
         elif verb == "list":
             person = queries.get_person(options["user"])
-            rows = [{"prefix": t.prefix, "label": t.label, "created_at": t.created_at.isoformat(),
-                     "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                     "revoked": t.revoked_at is not None}
-                    for t in ApiToken.objects.filter(person=person).order_by("id")]
+            rows = [
+                {
+                    "prefix": t.prefix,
+                    "label": t.label,
+                    "created_at": t.created_at.isoformat(),
+                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "revoked": t.revoked_at is not None,
+                }
+                for t in ApiToken.objects.filter(person=person).order_by("id")
+            ]
             if options["json"]:
                 self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             else:
                 for row in rows:
-                    self.stdout.write(f"{row['prefix']}…  {row['label'] or '-'}  created {row['created_at']}"
-                                      f"{'  REVOKED' if row['revoked'] else ''}")
+                    self.stdout.write(
+                        f"{row['prefix']}…  {row['label'] or '-'}  created {row['created_at']}"
+                        f"{'  REVOKED' if row['revoked'] else ''}"
+                    )
         else:
             matches = list(ApiToken.objects.filter(prefix=options["prefix"]))
             if len(matches) != 1:

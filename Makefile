@@ -1,0 +1,42 @@
+# liuquan: `make run` serves the demo city; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint typecheck check install messages clean
+
+$(BIN)/liuquan: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/liuquan
+
+run: install
+	$(BIN)/liuquan migrate --no-input -v0
+	$(BIN)/liuquan demo
+	@echo "Serving http://$(HOST):$(PORT)/  (console: /console/, API: /api/v1/openapi.json)"
+	$(BIN)/liuquan runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check liuquan tests
+	$(BIN)/ruff format --check liuquan tests
+
+typecheck: install
+	$(BIN)/mypy liuquan tests
+
+check: lint typecheck test
+
+# Re-extract and compile translations (needs GNU gettext; the compiled .mo files are committed).
+messages: install
+	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan makemessages -l zh_Hans --no-obsolete --no-location
+	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,174 @@
+"""The `liuquan` console script: commands, exit codes, and one-line configuration errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from liuquan.cli import main
+from liuquan.core.errors import ConfigurationError, RuleViolation
+from liuquan.core.models import Act
+from liuquan.org.models import Oversight
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["liuquan", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_the_commands(db, capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for command in ("demo", "org", "token", "migrate", "runserver"):
+        assert command in out
+
+
+def test_assigning_finance_to_the_principal_is_refused_with_one_chinese_line(world, capsys):
+    code, _, err = run(
+        capsys, "org", "assign-oversight", "--unit", "140700-MZJ", "--leader", "head", "--area", "财务"
+    )
+    assert code == RuleViolation.exit_code
+    assert err.count("\n") == 1 and "五个不直接分管" in err and "Traceback" not in err
+    assert not Oversight.objects.exists()
+
+    code, out, _ = run(
+        capsys,
+        "org",
+        "assign-oversight",
+        "--unit",
+        "140700-MZJ",
+        "--leader",
+        "head",
+        "--area",
+        "财务",
+        "--exception-reason",
+        "副职空缺，报纪委备案",
+        "--actor",
+        "reform",
+        "--json",
+    )
+    assert code == 0
+    assert json.loads(out)["is_exception"] is True
+    assert Act.objects.filter(action="org.assign_oversight", actor__username="reform").count() == 1
+
+    code, out, _ = run(capsys, "org", "exceptions", "--json")
+    assert code == 0
+    assert [(row["unit"], row["area"], row["reason"]) for row in json.loads(out)] == [
+        ("140700-MZJ", "财务", "副职空缺，报纪委备案")
+    ]
+
+
+def test_an_actor_without_rights_is_refused(world, capsys):
+    code, _, err = run(
+        capsys,
+        "org",
+        "assign-oversight",
+        "--unit",
+        "140700-MZJ",
+        "--leader",
+        "deputy",
+        "--area",
+        "办公室",
+        "--actor",
+        "clerk",
+    )
+    assert code == 4 and "无权" in err
+
+
+def test_unknown_unit_is_exit_3(world, capsys):
+    code, _, err = run(
+        capsys, "org", "assign-oversight", "--unit", "NOPE", "--leader", "head", "--area", "财务"
+    )
+    assert code == 3 and "NOPE" in err
+
+
+def test_org_units_json(world, capsys):
+    code, out, _ = run(capsys, "org", "units", "--json")
+    assert code == 0
+    rows = {row["code"]: row for row in json.loads(out)}
+    assert rows["140700-MZJ"]["head"] == "测试head" and rows["140700-MZJ"]["region"] == "140700"
+    code, out, _ = run(capsys, "org", "units", "--region", "140728")
+    assert "南石渠村民委员会" in out and "市民政局" not in out
+
+
+def test_token_create_prints_a_working_bearer_token(world, capsys, client):
+    code, out, _ = run(capsys, "token", "create", "--user", "clerk", "--label", "ingest")
+    assert code == 0
+    raw = out.strip()
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200 and json.loads(response.content)["username"] == "clerk"
+    code, out, _ = run(capsys, "token", "list", "--user", "clerk")
+    assert "ingest" in out and raw not in out
+
+
+# Configuration errors: a separate process, forced onto a scratch SQLite directory or a bad URL.
+
+
+def liuquan(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LIUQUAN_")}
+    environment.update({"LIUQUAN_VAR_DIR": str(tmp_path / "var"), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "liuquan", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_unreachable_postgresql_is_one_line(tmp_path):
+    result = liuquan(
+        tmp_path, "migrate", LIUQUAN_DATABASE_URL="postgresql://liuquan:secret@127.0.0.1:1/liuquan"
+    )
+    assert result.returncode == ConfigurationError.exit_code
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("liuquan: cannot connect to PostgreSQL liuquan@127.0.0.1:1/liuquan")
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_url_of_another_kind_is_one_line(tmp_path):
+    result = liuquan(tmp_path, "migrate", LIUQUAN_DATABASE_URL="mysql://root@localhost/liuquan")
+    assert result.returncode == ConfigurationError.exit_code
+    assert result.stderr.count("\n") == 1 and "postgresql://" in result.stderr
+
+
+def test_unwritable_var_directory_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = liuquan(tmp_path, "migrate", LIUQUAN_VAR_DIR=str(blocker / "var"))
+    assert result.returncode == ConfigurationError.exit_code
+    assert result.stderr.count("\n") == 1 and "not writable" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root ignores directory permissions; covered by the file-parent case"
+)
+def test_read_only_var_directory_is_one_line(tmp_path):
+    var = tmp_path / "ro"
+    var.mkdir(mode=0o500)
+    result = liuquan(tmp_path, "migrate", LIUQUAN_VAR_DIR=str(var))
+    assert result.returncode == ConfigurationError.exit_code and "not writable" in result.stderr
+
+
+def test_a_fresh_directory_migrates_and_serves_health(tmp_path):
+    result = liuquan(tmp_path, "migrate", "-v0")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "liuquan.sqlite3").exists()
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    result = liuquan(
+        tmp_path,
+        "shell",
+        "-v0",
+        "-c",
+        "from django.db import connection;"
+        "connection.ensure_connection();"
+        "print(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])",
+    )
+    assert result.stdout.strip() == "wal", result.stderr
