@@ -13,7 +13,7 @@ import pytest
 from liuquan.cli import main
 from liuquan.core.errors import ConfigurationError, RuleViolation
 from liuquan.core.models import Act
-from liuquan.org.models import Oversight
+from liuquan.org.models import Oversight, Person
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -172,3 +172,19 @@ def test_a_fresh_directory_migrates_and_serves_health(tmp_path):
         "print(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])",
     )
     assert result.stdout.strip() == "wal", result.stderr
+
+
+def test_steward_command_creates_a_journalled_superuser(db, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
+    code, out, _ = run(capsys, "steward", "--user", "ops", "--name", "运维", "--password-stdin")
+    assert code == 0 and "ops" in out
+    assert Act.objects.filter(
+        action="org.create_person", public__username="ops", public__steward=True
+    ).exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "steward", "--user", "ops2", "--name", "运维", "--password-stdin")
+    assert code == 2
+    assert "密码" in err or "password" in err.lower()
+    assert not Person.objects.filter(username="ops2").exists()  # nothing half-written

@@ -7,6 +7,8 @@ import re
 import secrets
 from datetime import date
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -380,19 +382,21 @@ def do_update_person(
     return person
 
 
-def do_set_password(*, actor: Person, person: Person, password: str) -> Person:
-    """Set a password (the person's own, or by a steward); validated by Django's validators."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
-    if actor.pk != person.pk:
-        _require_steward(actor, "重设他人密码")
+def check_password_strength(password: str, *, person: Person) -> None:
+    """Django's password validators (length ≥ 10, not common, not numeric, not like the user name)."""
     try:
         validate_password(password, user=person)
     except ValidationError as exc:
         raise InvalidInput(
             "；".join(exc.messages), message_en="; ".join(exc.messages), field="password"
         ) from None
+
+
+def do_set_password(*, actor: Person, person: Person, password: str) -> Person:
+    """Set a password (the person's own, or by a steward); validated by Django's validators."""
+    if actor.pk != person.pk:
+        _require_steward(actor, "重设他人密码")
+    check_password_strength(password, person=person)
     with action("org.set_password", actor=actor) as act:
         person.set_password(password)
         person.save(update_fields=["password"])
