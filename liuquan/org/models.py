@@ -242,7 +242,7 @@ class Leadership(models.Model):
     until = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
-        ordering = ["unit", "rank", "id"]
+        ordering = ["unit", "-rank", "id"]  # principal first
         verbose_name = _("leadership place")
         verbose_name_plural = _("leadership places")
         constraints = [

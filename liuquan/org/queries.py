@@ -150,7 +150,7 @@ def current_leaders(unit: Unit) -> list[Leadership]:
     return list(
         Leadership.objects.filter(unit=unit, until__isnull=True)
         .select_related("person")
-        .order_by("rank", "id")
+        .order_by("-rank", "id")  # "principal" sorts after "deputy": principal first
     )
 
 
@@ -158,7 +158,7 @@ def current_oversights(unit: Unit) -> list[Oversight]:
     return list(
         Oversight.objects.filter(unit=unit, ended_at__isnull=True)
         .select_related("leader")
-        .order_by("leader_rank", "leader_id", "id")
+        .order_by("-leader_rank", "leader_id", "id")
     )
 
 

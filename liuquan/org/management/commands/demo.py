@@ -16,4 +16,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo city 晋中市: {verb}.")
         self.stdout.write("Logins (one per role):")
         for label, username, password in result.logins:
-            self.stdout.write(f"  {label:<36} user {username:<10} password {password}")
+            self.stdout.write(f"  user {username:<10} password {password}   {label}")
