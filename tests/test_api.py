@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 
 from liuquan.core.testing import api_json, assert_max_queries
 from liuquan.org import actions
+from liuquan.org.factories import UnitFactory
 from liuquan.org.models import ApiToken
 
 
@@ -107,15 +108,7 @@ def test_unit_list_query_count_does_not_grow_with_units(world, client):
     with assert_max_queries(4):
         response = client.get("/api/v1/units")
     assert len(api_json(response)) == 6
-    for index in range(5):
-        actions.do_create_unit(
-            actor=world.system,
-            code=f"140700-X{index}",
-            name=f"单位{index}",
-            short_name=f"单位{index}",
-            kind="government_department",
-            region=world.city,
-        )
+    UnitFactory.create_batch(5, region=world.city)
     with assert_max_queries(4):
         response = client.get("/api/v1/units")
     assert len(api_json(response)) == 11

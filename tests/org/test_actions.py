@@ -7,6 +7,7 @@ import pytest
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.core.models import Act
 from liuquan.org import actions
+from liuquan.org.factories import PersonFactory
 from liuquan.org.models import Oversight
 
 
@@ -100,9 +101,7 @@ def test_ending_an_assignment(world):
 
 
 def test_private_fields_never_enter_the_journal_in_clear(world):
-    person = actions.do_create_person(
-        actor=world.system, username="li.si", full_name="李四", unit=world.dept_a, mobile="13400009999"
-    )
+    person = PersonFactory.create(unit=world.dept_a, mobile="13400009999")
     act = Act.objects.get(action="org.create_person", subject_id=str(person.pk))
     assert "13400009999" not in str(act.public)
     assert len(act.private_commitment) == 64 and len(act.private_salt) == 32
