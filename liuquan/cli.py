@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from liuquan.core.errors import ConfigurationError, DomainError
 
+    from django.apps import apps
+
     try:
-        django.setup()
+        if not apps.ready:
+            django.setup()
     except ImproperlyConfigured as exc:
         return _fail(f"configuration error: {exc}", ConfigurationError.exit_code)
 

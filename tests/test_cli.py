@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -17,7 +18,9 @@ from liuquan.org.models import Oversight, Person
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["liuquan", *args])
+    # In-process, the command's final connections.close_all() would close the test's own connection.
+    with mock.patch("django.core.management.base.connections.close_all"):
+        code = main(["liuquan", *args])
     out, err = capsys.readouterr()
     return code, out, err
 
