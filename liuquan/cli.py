@@ -39,11 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuquan.settings")
 
     import django
+    from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured
 
     from liuquan.core.errors import ConfigurationError, DomainError
-
-    from django.apps import apps
 
     try:
         if not apps.ready:
