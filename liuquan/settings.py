@@ -10,6 +10,7 @@ LIUQUAN_HTTPS         1 when served behind TLS: secure cookies, HSTS, trusted pr
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "liuquan.core",
     "liuquan.org",
+    "liuquan.ledger",
     "liuquan.portal",
     "liuquan.console",
     "liuquan.api",
@@ -152,3 +154,9 @@ LOGGING = {
 }
 
 LIUQUAN_SITE_NAME = _("Six Powers Governance")
+
+# Public ledger: the log's origin line (a schema-less URL naming this installation's log), and how often
+# a new checkpoint is signed: after LIUQUAN_CHECKPOINT_SECONDS or LIUQUAN_CHECKPOINT_ENTRIES new entries.
+LIUQUAN_LEDGER_ORIGIN = os.environ.get("LIUQUAN_LEDGER_ORIGIN", "liuquan.localhost/ledger")
+LIUQUAN_CHECKPOINT_SECONDS = config.env_int("LIUQUAN_CHECKPOINT_SECONDS", 10)
+LIUQUAN_CHECKPOINT_ENTRIES = config.env_int("LIUQUAN_CHECKPOINT_ENTRIES", 1000)

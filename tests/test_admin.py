@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liuquan.core.models import Act
+from liuquan.ledger.models import Entry
 from liuquan.org import actions
 from liuquan.org.models import Oversight, Region
 
@@ -38,7 +38,7 @@ def test_admin_oversight_add_applies_the_rule(world, client):
     assert response.status_code == 302
     row = Oversight.objects.get()
     assert row.is_exception and row.assigned_by.username == "steward"
-    assert Act.objects.filter(action="org.assign_oversight", actor__username="steward").exists()
+    assert Entry.objects.filter(action="org.assign_oversight", actor__username="steward").exists()
 
 
 def test_admin_region_add_and_rename_are_actions(world, client):
@@ -54,7 +54,7 @@ def test_admin_region_add_and_rename_are_actions(world, client):
     region.refresh_from_db()
     assert region.name == "介休"
     assert list(
-        Act.objects.filter(subject_id=str(region.pk), subject_type="org.Region").values_list(
+        Entry.objects.filter(subject_id=str(region.pk), subject_type="org.Region").values_list(
             "action", flat=True
         )
     ) == ["org.create_region", "org.rename_region"]

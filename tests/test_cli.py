@@ -13,7 +13,7 @@ import pytest
 
 from liuquan.cli import main
 from liuquan.core.errors import ConfigurationError, RuleViolation
-from liuquan.core.models import Act
+from liuquan.ledger.models import Entry
 from liuquan.org.models import Oversight, Person
 
 
@@ -58,7 +58,7 @@ def test_assigning_finance_to_the_principal_is_refused_with_one_chinese_line(wor
     )
     assert code == 0
     assert json.loads(out)["is_exception"] is True
-    assert Act.objects.filter(action="org.assign_oversight", actor__username="reform").count() == 1
+    assert Entry.objects.filter(action="org.assign_oversight", actor__username="reform").count() == 1
 
     code, out, _ = run(capsys, "org", "exceptions", "--json")
     assert code == 0
@@ -183,9 +183,9 @@ def test_steward_command_creates_a_journalled_superuser(db, capsys, monkeypatch)
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
     code, out, _ = run(capsys, "steward", "--user", "ops", "--name", "运维", "--password-stdin")
     assert code == 0 and "ops" in out
-    assert Act.objects.filter(
-        action="org.create_person", public__username="ops", public__steward=True
-    ).exists()
+    person = Person.objects.get(username="ops")
+    entry = Entry.objects.get(action="org.create_person", subject_id=str(person.pk))
+    assert person.is_superuser and entry.state["steward"] is True
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code, _, err = run(capsys, "steward", "--user", "ops2", "--name", "运维", "--password-stdin")
     assert code == 2

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from liuquan import __version__
 from liuquan.core.errors import DomainError
+from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
 
 api = NinjaAPI(
@@ -61,3 +62,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/", org_router)
+api.add_router("/", ledger_router)

@@ -1,38 +1,41 @@
-"""The frame every `do_*` action runs in: one durable transaction that also writes its record.
+"""The frame every `do_*` action runs in: one durable transaction that also appends its ledger entries.
 
     def do_rename_unit(*, actor: Person, unit: Unit, name: str) -> Unit:
         check_rename_unit(actor=actor, unit=unit, name=name)
         with action("org.rename_unit", actor=actor) as act:
             unit.name = name
             unit.save(update_fields=["name"])
-            act.record(unit, public={"name": name})
+            act.record(unit)
         return unit
 
-Nothing else in liuquan writes domain rows. Work that must wait for the commit (notifications, tree
-hashing) is registered with transaction.on_commit inside the block.
+`act.record(obj)` takes the record's state from `obj.ledger_fields()` (public fields, private fields),
+the same projection that `liuquan ledger verify` recomputes later. Nothing else in liuquan writes domain
+rows. Work that must wait for the commit is registered with transaction.on_commit inside the block.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db import models, transaction
-from django.utils import timezone
-
-from liuquan.core.models import Act
+from django.db import transaction
 
 if TYPE_CHECKING:
     from liuquan.org.models import Person
 
 
+class Ledgered(Protocol):
+    """A model whose rows are on the public record."""
+
+    pk: Any
+
+    def ledger_fields(self) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+
 @dataclass
-class _Pending:
+class Recorded:
     subject_type: str
     subject_id: str
     public: dict[str, Any]
@@ -41,67 +44,32 @@ class _Pending:
 
 @dataclass
 class ActRecorder:
-    """Collects what one action changed; appended as journal rows when the block ends cleanly."""
+    """Collects what one action changed; appended to the ledger when the block ends cleanly."""
 
     name: str
     actor: Person | None
-    pending: list[_Pending] = field(default_factory=list)
+    recorded: list[Recorded] = field(default_factory=list)
 
-    def record(
-        self, subject: models.Model, *, public: dict[str, Any], private: dict[str, Any] | None = None
-    ) -> None:
-        """Note that `subject` changed. `public` may be published; `private` is only committed to."""
-        self.pending.append(_Pending(subject._meta.label, str(subject.pk), public, private or {}))
-
-
-def canonical_json(value: Any) -> bytes:
-    """Deterministic JSON (sorted keys, no spaces, UTF-8): the bytes that are hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
-def _commit_private(private: dict[str, Any]) -> tuple[str, str]:
-    if not private:
-        return "", ""
-    salt = secrets.token_hex(16)
-    digest = hashlib.sha256(bytes.fromhex(salt) + canonical_json(private)).hexdigest()
-    return digest, salt
-
-
-def _append(recorder: ActRecorder) -> None:
-    actor = recorder.actor
-    if actor is None or actor.pk is None:
-        raise ValueError(f"action {recorder.name} needs a saved acting person")
-    # THE LEDGER APPEND GOES HERE (issue 3): each journal row below becomes a canonical leaf of the
-    # public Merkle log, written in this same transaction, before the commit.
-    now = timezone.now()
-    rows = []
-    for item in recorder.pending:
-        commitment, salt = _commit_private(item.private)
-        rows.append(
-            Act(
-                at=now,
-                action=recorder.name,
-                actor=actor,
-                subject_type=item.subject_type,
-                subject_id=item.subject_id,
-                public=json.loads(canonical_json(item.public)),
-                private_commitment=commitment,
-                private_salt=salt,
-            )
-        )
-    Act.objects.bulk_create(rows)
+    def record(self, subject: Ledgered) -> None:
+        """Note that `subject` now has the state its ledger_fields() describe (call after saving)."""
+        public, private = subject.ledger_fields()
+        self.recorded.append(Recorded(subject._meta.label, str(subject.pk), public, private))  # type: ignore[attr-defined]
 
 
 @contextmanager
 def action(name: str, *, actor: Person | None) -> Iterator[ActRecorder]:
-    """Run one action: a durable transaction whose journal rows commit with the change or not at all.
+    """Run one action: a durable transaction whose ledger entries commit with the change or not at all.
 
     `actor` may be None only for the bootstrap action that creates the first person, which sets
     `recorder.actor` to that person before the block ends.
     """
+    from liuquan.ledger import log
+
     with transaction.atomic(durable=True):
         recorder = ActRecorder(name=name, actor=actor)
         yield recorder
-        if not recorder.pending:
+        if not recorder.recorded:
             raise RuntimeError(f"action {name} recorded nothing; every action records its subject")
-        _append(recorder)
+        if recorder.actor is None or recorder.actor.pk is None:
+            raise ValueError(f"action {name} needs a saved acting person")
+        log.append(name=name, actor=recorder.actor, recorded=recorder.recorded)

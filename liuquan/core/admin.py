@@ -1,14 +1,7 @@
 from django.contrib import admin
 
 from liuquan.core.admin_base import ReadOnlyAdmin
-from liuquan.core.models import AccessLog, Act
-
-
-@admin.register(Act)
-class ActAdmin(ReadOnlyAdmin[Act]):
-    list_display = ["id", "at", "action", "actor", "subject_type", "subject_id"]
-    list_filter = ["action"]
-    search_fields = ["subject_id", "action"]
+from liuquan.core.models import AccessLog
 
 
 @admin.register(AccessLog)

@@ -74,7 +74,7 @@ def system_person() -> Person:
         person.set_unusable_password()
         person.save()
         act.actor = person
-        act.record(person, public={"username": SYSTEM_USERNAME, "full_name": "系统"})
+        act.record(person)
     return person
 
 
@@ -125,15 +125,7 @@ def do_create_region(*, actor: Person, code: str, name: str, level: str, parent:
     check_create_region(actor=actor, code=code, name=name, level=level, parent=parent)
     with action("org.create_region", actor=actor) as act:
         region = Region.objects.create(code=code, name=name.strip(), level=level, parent=parent)
-        act.record(
-            region,
-            public={
-                "code": code,
-                "name": region.name,
-                "level": level,
-                "parent": parent.code if parent else None,
-            },
-        )
+        act.record(region)
     return region
 
 
@@ -143,7 +135,7 @@ def do_rename_region(*, actor: Person, region: Region, name: str) -> Region:
     with action("org.rename_region", actor=actor) as act:
         region.name = name
         region.save(update_fields=["name"])
-        act.record(region, public={"code": region.code, "name": name})
+        act.record(region)
     return region
 
 
@@ -204,7 +196,7 @@ def do_create_unit(
             public_phone=public_phone.strip(),
             extra_restricted_areas=_clean_areas(extra_restricted_areas or []),
         )
-        act.record(unit, public=_unit_public(unit))
+        act.record(unit)
     return unit
 
 
@@ -227,20 +219,8 @@ def do_update_unit(
         unit.public_phone = public_phone.strip()
         unit.extra_restricted_areas = _clean_areas(extra_restricted_areas)
         unit.save()
-        act.record(unit, public=_unit_public(unit))
+        act.record(unit)
     return unit
-
-
-def _unit_public(unit: Unit) -> dict[str, object]:
-    return {
-        "code": unit.code,
-        "name": unit.name,
-        "short_name": unit.short_name,
-        "kind": unit.kind,
-        "region": unit.region.code,
-        "public_phone": unit.public_phone,
-        "extra_restricted_areas": unit.extra_restricted_areas,
-    }
 
 
 # Posts --------------------------------------------------------------------------------------------
@@ -262,7 +242,7 @@ def do_create_post(*, actor: Person, unit: Unit, name: str, kind: str) -> Post:
     check_create_post(actor=actor, unit=unit, name=name, kind=kind)
     with action("org.create_post", actor=actor) as act:
         post = Post.objects.create(unit=unit, name=name.strip(), kind=kind)
-        act.record(post, public={"unit": unit.code, "name": post.name, "kind": kind})
+        act.record(post)
     return post
 
 
@@ -283,15 +263,7 @@ def do_assign_post(*, actor: Person, post: Post, person: Person, since: date | N
     check_assign_post(actor=actor, post=post, person=person)
     with action("org.assign_post", actor=actor) as act:
         holding = PostHolding.objects.create(post=post, person=person, since=since or timezone.localdate())
-        act.record(
-            holding,
-            public={
-                "post": post.pk,
-                "unit": post.unit.code,
-                "person": person.username,
-                "since": holding.since.isoformat(),
-            },
-        )
+        act.record(holding)
     return holding
 
 
@@ -340,16 +312,7 @@ def do_create_person(
         else:
             person.set_unusable_password()
         person.save()
-        act.record(
-            person,
-            public={
-                "username": username,
-                "full_name": person.full_name,
-                "unit": unit.code if unit else None,
-                "steward": is_superuser,
-            },
-            private={"office_phone": person.office_phone, "mobile": person.mobile},
-        )
+        act.record(person)
     return person
 
 
@@ -369,16 +332,7 @@ def do_update_person(
         person.full_name, person.unit = full_name, unit
         person.office_phone, person.mobile, person.is_active = office_phone.strip(), mobile.strip(), is_active
         person.save()
-        act.record(
-            person,
-            public={
-                "username": person.username,
-                "full_name": full_name,
-                "unit": unit.code if unit else None,
-                "active": is_active,
-            },
-            private={"office_phone": person.office_phone, "mobile": person.mobile},
-        )
+        act.record(person)
     return person
 
 
@@ -400,7 +354,7 @@ def do_set_password(*, actor: Person, person: Person, password: str) -> Person:
     with action("org.set_password", actor=actor) as act:
         person.set_password(password)
         person.save(update_fields=["password"])
-        act.record(person, public={"username": person.username, "password_changed": True})
+        act.record(person)
     return person
 
 
@@ -431,15 +385,7 @@ def do_grant_role(
     check_grant_role(actor=actor, person=person, role=role, unit=unit, region=region)
     with action("org.grant_role", actor=actor) as act:
         grant = RoleGrant.objects.create(person=person, role=role, unit=unit, region=region)
-        act.record(
-            grant,
-            public={
-                "person": person.username,
-                "role": role,
-                "unit": unit.code if unit else None,
-                "region": region.code if region else None,
-            },
-        )
+        act.record(grant)
     return grant
 
 
@@ -472,17 +418,7 @@ def do_appoint_leader(
         leadership = Leadership.objects.create(
             unit=unit, person=person, rank=rank, title=title.strip(), since=since or timezone.localdate()
         )
-        act.record(
-            leadership,
-            public={
-                "unit": unit.code,
-                "person": person.username,
-                "full_name": person.full_name,
-                "rank": rank,
-                "title": leadership.title,
-                "since": leadership.since.isoformat(),
-            },
-        )
+        act.record(leadership)
     return leadership
 
 
@@ -554,18 +490,7 @@ def do_assign_oversight(
                 assigned_by=actor,
                 assigned_at=timezone.now(),
             )
-            act.record(
-                oversight,
-                public={
-                    "unit": unit.code,
-                    "leader": leader.username,
-                    "rank": rank,
-                    "area": oversight.area,
-                    "restricted_area": oversight.restricted_area,
-                    "is_exception": oversight.is_exception,
-                    "exception_reason": oversight.exception_reason,
-                },
-            )
+            act.record(oversight)
     except IntegrityError:
         raise Conflict(
             f"{leader}已分管{area}", message_en=f"{leader} already oversees {area}", field="area"
@@ -583,15 +508,7 @@ def do_end_oversight(*, actor: Person, oversight: Oversight) -> Oversight:
     with action("org.end_oversight", actor=actor) as act:
         oversight.ended_at, oversight.ended_by = timezone.now(), actor
         oversight.save(update_fields=["ended_at", "ended_by"])
-        act.record(
-            oversight,
-            public={
-                "unit": oversight.unit.code,
-                "leader": oversight.leader.username,
-                "area": oversight.area,
-                "ended": True,
-            },
-        )
+        act.record(oversight)
     return oversight
 
 
@@ -619,7 +536,7 @@ def do_create_api_token(*, actor: Person, person: Person, label: str = "") -> tu
             digest=token_digest(raw),
             created_at=timezone.now(),
         )
-        act.record(token, public={"person": person.username, "prefix": token.prefix, "label": token.label})
+        act.record(token)
     return token, raw
 
 
@@ -631,7 +548,7 @@ def do_revoke_api_token(*, actor: Person, token: ApiToken) -> ApiToken:
     with action("org.revoke_api_token", actor=actor) as act:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        act.record(token, public={"person": token.person.username, "prefix": token.prefix, "revoked": True})
+        act.record(token)
     return token
 
 

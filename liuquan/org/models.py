@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+Fields = tuple[dict[str, Any], dict[str, Any]]
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 class RegionLevel(models.TextChoices):
@@ -62,6 +70,15 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def ledger_fields(self) -> Fields:
+        """(public, private) state recorded in the ledger; `liuquan ledger verify` recomputes it."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent": self.parent.code if self.parent else None,
+        }, {}
+
     @property
     def prefix(self) -> str:
         return self.code[: LEVEL_PREFIX_LENGTH[RegionLevel(self.level)]]
@@ -100,6 +117,17 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def ledger_fields(self) -> Fields:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "short_name": self.short_name,
+            "kind": self.kind,
+            "region": self.region.code,
+            "public_phone": self.public_phone,
+            "extra_restricted_areas": list(self.extra_restricted_areas),
+        }, {}
+
 
 class PostKind(models.TextChoices):
     """Kind of post (岗位类别) a flow step can be assigned to."""
@@ -131,6 +159,9 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.unit.short_name}·{self.name}"
 
+    def ledger_fields(self) -> Fields:
+        return {"unit": self.unit.code, "name": self.name, "kind": self.kind}, {}
+
 
 class Person(AbstractUser):
     """人员: a staff account. Contact details other than the office phone are private."""
@@ -149,6 +180,27 @@ class Person(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def ledger_fields(self) -> Fields:
+        # The login name and private contacts are only committed to; last_login is bookkeeping.
+        public = {
+            "full_name": self.full_name,
+            "unit": self.unit.code if self.unit else None,
+            "office_phone": self.office_phone,
+            "active": self.is_active,
+            "steward": self.is_superuser,
+            "admin": self.is_staff,
+            "joined": self.date_joined.isoformat(),
+        }
+        private = {
+            "username": self.username,
+            "mobile": self.mobile,
+            "password": self.password,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+        }
+        return public, private
 
 
 class Role(models.TextChoices):
@@ -198,6 +250,14 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.person} {self.get_role_display()} @ {self.unit or self.region}"
 
+    def ledger_fields(self) -> Fields:
+        return {
+            "person": self.person_id,
+            "role": self.role,
+            "unit": self.unit.code if self.unit else None,
+            "region": self.region.code if self.region else None,
+        }, {}
+
 
 class PostHolding(models.Model):
     """A person holding a post (在岗), from `since` until `until` (open while current)."""
@@ -220,6 +280,14 @@ class PostHolding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.post}"
+
+    def ledger_fields(self) -> Fields:
+        return {
+            "post": self.post_id,
+            "person": self.person_id,
+            "since": _day(self.since),
+            "until": _day(self.until),
+        }, {}
 
 
 class LeaderRank(models.TextChoices):
@@ -260,6 +328,17 @@ class Leadership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.short_name}{self.title} {self.person}"
+
+    def ledger_fields(self) -> Fields:
+        return {
+            "unit": self.unit.code,
+            "person": self.person_id,
+            "full_name": self.person.full_name,
+            "rank": self.rank,
+            "title": self.title,
+            "since": _day(self.since),
+            "until": _day(self.until),
+        }, {}
 
 
 class Oversight(models.Model):
@@ -304,6 +383,25 @@ class Oversight(models.Model):
     def __str__(self) -> str:
         return f"{self.leader} 分管 {self.area}"
 
+    def ledger_fields(self) -> Fields:
+        # The exception reason is kept for supervision, not published: the leaf commits to it.
+        public = {
+            "unit": self.unit.code,
+            "leader": self.leader_id,
+            "rank": self.leader_rank,
+            "area": self.area,
+            "restricted_area": self.restricted_area,
+            "is_exception": self.is_exception,
+            "assigned_at": self.assigned_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+        }
+        private = {
+            "exception_reason": self.exception_reason,
+            "assigned_by": self.assigned_by_id,
+            "ended_by": self.ended_by_id,
+        }
+        return public, private
+
 
 class ApiToken(models.Model):
     """A bearer token for a machine client acting as a person; only its SHA-256 is stored."""
@@ -324,3 +422,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.person})"
+
+    def ledger_fields(self) -> Fields:
+        public = {
+            "person": self.person_id,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+        return public, {"label": self.label, "prefix": self.prefix, "digest": self.digest}

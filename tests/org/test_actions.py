@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
-from liuquan.core.models import Act
+from liuquan.ledger.models import Entry
 from liuquan.org import actions
 from liuquan.org.factories import PersonFactory
 from liuquan.org.models import Oversight
@@ -13,7 +13,7 @@ from liuquan.org.models import Oversight
 
 def test_assigning_finance_to_the_principal_is_refused_naming_the_rule(world):
     head = world.person("head")
-    before = Act.objects.count()
+    before = Entry.objects.count()
     with pytest.raises(RuleViolation) as refused:
         actions.do_assign_oversight(actor=world.system, unit=world.dept_a, leader=head, area="财务")
     error = refused.value
@@ -21,7 +21,7 @@ def test_assigning_finance_to_the_principal_is_refused_naming_the_rule(world):
     assert "五个不直接分管" in error.message and "财务" in error.message
     assert error.detail["rule"] == "five_not_directly_oversee"
     assert not Oversight.objects.exists()
-    assert Act.objects.count() == before  # a refused action writes nothing
+    assert Entry.objects.count() == before  # a refused action writes nothing
 
 
 def test_with_a_written_reason_it_is_accepted_as_an_exception_and_journalled(world):
@@ -34,10 +34,12 @@ def test_with_a_written_reason_it_is_accepted_as_an_exception_and_journalled(wor
         exception_reason="副职空缺，报纪委备案",
     )
     assert row.is_exception and row.restricted_area == "财务" and row.leader_rank == "principal"
-    act = Act.objects.get(action="org.assign_oversight")
+    act = Entry.objects.get(action="org.assign_oversight")
     assert act.actor == world.person("reform_office")
     assert act.subject_id == str(row.pk)
-    assert act.public["is_exception"] is True and act.public["exception_reason"] == "副职空缺，报纪委备案"
+    assert act.state["is_exception"] is True and act.state["restricted_area"] == "财务"
+    # The reason is kept for supervision: the public leaf only commits to it.
+    assert "副职空缺" not in bytes(act.data).decode() and len(act.content["private"]) == 64
 
 
 def test_deputies_take_the_restricted_areas(world):
@@ -102,9 +104,10 @@ def test_ending_an_assignment(world):
 
 def test_private_fields_never_enter_the_journal_in_clear(world):
     person = PersonFactory.create(unit=world.dept_a, mobile="13400009999")
-    act = Act.objects.get(action="org.create_person", subject_id=str(person.pk))
-    assert "13400009999" not in str(act.public)
-    assert len(act.private_commitment) == 64 and len(act.private_salt) == 32
+    act = Entry.objects.get(action="org.create_person", subject_id=str(person.pk))
+    assert b"13400009999" not in bytes(act.data)
+    assert person.username.encode() not in bytes(act.data)
+    assert len(act.content["private"]) == 64 and len(bytes(act.private_salt)) == 16
 
 
 def test_region_codes_must_nest(world):

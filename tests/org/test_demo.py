@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liuquan.core.models import Act
+from liuquan.ledger.models import Entry
 from liuquan.org import demo
 from liuquan.org.models import Oversight, Person, Region, Role, RoleGrant, Unit
 
@@ -10,12 +10,12 @@ from liuquan.org.models import Oversight, Person, Region, Role, RoleGrant, Unit
 def test_demo_builds_the_city_once(db):
     first = demo.build()
     assert first.created > 0
-    acts = Act.objects.count()
+    acts = Entry.objects.count()
     assert acts >= first.created
 
     second = demo.build()
     assert second.created == 0
-    assert Act.objects.count() == acts  # running it twice changes nothing
+    assert Entry.objects.count() == acts  # running it twice changes nothing
 
     names = set(Region.objects.values_list("name", flat=True))
     for seed_name in [

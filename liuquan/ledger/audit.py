@@ -1,0 +1,270 @@
+"""`liuquan ledger verify`: the log against itself, its checkpoints, and the live database.
+
+Three questions, each answered from storage alone:
+1. Do the stored entries, tree nodes and root agree (every leaf re-hashed, the root recomputed)?
+2. Does every checkpoint carry a valid signature over the root the entries give at its size?
+3. Does every ledgered record still have the state its latest entry records? A direct database edit
+   shows up as a finding naming the table, the record id and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Max
+
+from liuquan.ledger import log, merkle, tree
+from liuquan.ledger.models import Checkpoint, Entry, TreeHead, TreeNode
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "tree", "checkpoint", "entry" or "record"
+    table: str
+    record_id: str
+    field: str
+    detail: str
+
+    def line(self) -> str:
+        where = f"{self.table} id={self.record_id}" if self.record_id else self.table
+        return f"{self.kind}: {where}{' field ' + self.field if self.field else ''}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def ledgered_models() -> list[type[models.Model]]:
+    return [model for model in apps.get_models() if hasattr(model, "ledger_fields")]
+
+
+def _entry_batches() -> Iterator[list[tuple[int, bytes]]]:
+    last = -1
+    while True:
+        batch = list(
+            Entry.objects.filter(index__gt=last).order_by("index").values_list("index", "data")[:CHUNK]
+        )
+        if not batch:
+            return
+        yield [(index, bytes(data)) for index, data in batch]
+        last = batch[-1][0]
+
+
+def verify_tree() -> tuple[int, list[Finding]]:
+    """Re-hash every entry, rebuild the perfect-subtree hashes, and compare with storage."""
+    findings: list[Finding] = []
+    builder = merkle.Frontier()
+    expected_index = 0
+    rebuilt: dict[int, bytes] = {}
+    for batch in _entry_batches():
+        leaves = []
+        for index, data in batch:
+            if index != expected_index:
+                findings.append(
+                    Finding(
+                        "entry",
+                        "ledger_entry",
+                        str(expected_index),
+                        "index",
+                        f"missing; the next stored entry is {index}",
+                    )
+                )
+                break
+            try:
+                decoded = json.loads(data)
+            except ValueError:
+                decoded = None
+            if not isinstance(decoded, dict) or decoded.get("index") != index:
+                findings.append(
+                    Finding(
+                        "entry",
+                        "ledger_entry",
+                        str(index),
+                        "data",
+                        "leaf bytes do not decode to the entry with this index",
+                    )
+                )
+            leaves.append(merkle.leaf_hash(data))
+            expected_index += 1
+        for node in builder.append(leaves):
+            rebuilt[TreeNode.key_of(node.level, node.index)] = node.hash
+        if len(leaves) < len(batch):
+            break
+    size = expected_index
+    head = TreeHead.row()
+    stored_keys = 0
+    for key, digest in TreeNode.objects.values_list("key", "hash").iterator(chunk_size=CHUNK):
+        stored_keys += 1
+        if rebuilt.get(key) != bytes(digest):
+            level, position = key >> TreeNode.LEVEL_SHIFT, key & ((1 << TreeNode.LEVEL_SHIFT) - 1)
+            findings.append(
+                Finding(
+                    "tree",
+                    "ledger_treenode",
+                    f"{level}/{position}",
+                    "hash",
+                    "stored subtree hash differs from the one the entries give",
+                )
+            )
+    if head.size > size:
+        findings.append(
+            Finding("tree", "ledger_treehead", "1", "size", f"tree size {head.size} > {size} entries")
+        )
+    elif head.size:
+        root = merkle.root(head.size, lambda level, position: rebuilt[TreeNode.key_of(level, position)])
+        if root != bytes(head.root):
+            findings.append(
+                Finding("tree", "ledger_treehead", "1", "root", "stored root differs from the entries")
+            )
+    complete = {key for key in rebuilt if key_covered(key, head.size)}
+    if stored_keys < len(complete):
+        findings.append(
+            Finding(
+                "tree", "ledger_treenode", "", "", f"{len(complete) - stored_keys} subtree hashes missing"
+            )
+        )
+    return size, findings
+
+
+def key_covered(key: int, size: int) -> bool:
+    level, position = key >> TreeNode.LEVEL_SHIFT, key & ((1 << TreeNode.LEVEL_SHIFT) - 1)
+    return (position + 1) << level <= size
+
+
+def verify_checkpoints(entry_roots: dict[int, bytes]) -> list[Finding]:
+    findings: list[Finding] = []
+    verifier = tree.verifier()
+    for checkpoint in Checkpoint.objects.order_by("size").iterator():
+        try:
+            parsed = tree.open_checkpoint(checkpoint.note, verifier)
+        except ValueError as exc:
+            findings.append(
+                Finding("checkpoint", "ledger_checkpoint", str(checkpoint.size), "note", str(exc))
+            )
+            continue
+        expected = entry_roots.get(checkpoint.size)
+        if parsed.size != checkpoint.size or parsed.root_hash != bytes(checkpoint.root):
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    "ledger_checkpoint",
+                    str(checkpoint.size),
+                    "root",
+                    "signed note does not match the stored size and root",
+                )
+            )
+        elif expected is not None and expected != parsed.root_hash:
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    "ledger_checkpoint",
+                    str(checkpoint.size),
+                    "root",
+                    "signed root differs from the root the entries give at this size",
+                )
+            )
+    return findings
+
+
+def verify_records() -> tuple[int, list[Finding]]:
+    """Recompute each ledgered record's state and compare it with its latest entry."""
+    findings: list[Finding] = []
+    checked = 0
+    for model in ledgered_models():
+        label = model._meta.label
+        table = model._meta.db_table
+        latest = dict(
+            Entry.objects.filter(subject_type=label)
+            .values("subject_id")
+            .annotate(last=Max("index"))
+            .values_list("subject_id", "last")
+        )
+        related = [field.name for field in model._meta.fields if field.is_relation]
+        seen: set[str] = set()
+        rows = model._default_manager.select_related(*related).order_by("pk")
+        for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+            wanted = [latest[str(obj.pk)] for obj in chunk if str(obj.pk) in latest]
+            entries = Entry.objects.in_bulk(wanted)
+            for obj in chunk:
+                checked += 1
+                record_id = str(obj.pk)
+                seen.add(record_id)
+                index = latest.get(record_id)
+                if index is None:
+                    findings.append(
+                        Finding(
+                            "record", table, record_id, "", "not on the ledger (written outside the actions)"
+                        )
+                    )
+                    continue
+                findings.extend(_compare(obj, table, record_id, entries[index]))
+        for record_id in sorted(set(latest) - seen, key=lambda value: (len(value), value)):
+            findings.append(
+                Finding("record", table, record_id, "", "on the ledger but missing from the database")
+            )
+    return checked, findings
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _compare(obj: Any, table: str, record_id: str, entry: Entry) -> list[Finding]:
+    findings = []
+    public, private = obj.ledger_fields()
+    recorded = entry.content
+    state: dict[str, Any] = recorded.get("state", {})
+    normalised = json.loads(log.canonical(public))
+    for name in sorted(set(state) | set(normalised)):
+        if state.get(name) != normalised.get(name):
+            findings.append(
+                Finding(
+                    "record",
+                    table,
+                    record_id,
+                    name,
+                    f"database has {normalised.get(name)!r}, entry #{entry.index} has {state.get(name)!r}",
+                )
+            )
+    committed = recorded.get("private")
+    if private and committed != log.commitment(bytes(entry.private_salt), private):
+        findings.append(
+            Finding(
+                "record",
+                table,
+                record_id,
+                "/".join(sorted(private)),
+                f"private fields differ from the commitment in entry #{entry.index}",
+            )
+        )
+    return findings
+
+
+def verify_all() -> dict[str, Any]:
+    """Everything `liuquan ledger verify` reports."""
+    tree.integrate()
+    size, findings = verify_tree()
+    roots = tree.roots_at(sorted(Checkpoint.objects.values_list("size", flat=True)))
+    findings += verify_checkpoints(roots)
+    checked, record_findings = verify_records()
+    findings += record_findings
+    return {
+        "entries": size,
+        "checkpoints": Checkpoint.objects.count(),
+        "records": checked,
+        "findings": [finding.as_dict() for finding in findings],
+        "lines": [f.line() for f in findings],
+    }

@@ -1,0 +1,76 @@
+"""Public reads of the ledger (every entry is public by construction)."""
+
+from __future__ import annotations
+
+from liuquan.core.errors import InvalidInput, NotFound
+from liuquan.ledger import merkle, tree
+from liuquan.ledger.models import Checkpoint, Entry, Sequencer
+
+MAX_PAGE = 1000
+
+
+def entry_count() -> int:
+    return Sequencer.row().next_index
+
+
+def entries(start: int, end: int) -> list[tuple[int, bytes]]:
+    """Entries [start, end), at most 1,000; `end` is clipped to the number of entries."""
+    if start < 0 or end <= start:
+        raise InvalidInput(
+            f"需要 0 ≤ start < end（得到 start={start}, end={end}）",
+            message_en=f"need 0 <= start < end (got start={start}, end={end})",
+            field="start",
+        )
+    if end - start > MAX_PAGE:
+        raise InvalidInput(
+            f"一次最多 {MAX_PAGE} 条（得到 {end - start} 条）",
+            message_en=f"at most {MAX_PAGE} entries per page (asked for {end - start})",
+            field="end",
+        )
+    rows = (
+        Entry.objects.filter(index__gte=start, index__lt=end).order_by("index").values_list("index", "data")
+    )
+    return [(index, bytes(data)) for index, data in rows]
+
+
+def _proof_error(exc: merkle.ProofError) -> InvalidInput:
+    return InvalidInput(
+        f"无法给出证明：{exc}", message_en=f"cannot give this proof: {exc}", code="invalid_proof_request"
+    )
+
+
+def inclusion(index: int, size: int) -> list[bytes]:
+    try:
+        return tree.inclusion_proof(index, size)
+    except merkle.ProofError as exc:
+        raise _proof_error(exc) from None
+
+
+def consistency(size1: int, size2: int) -> list[bytes]:
+    try:
+        return tree.consistency_proof(size1, size2)
+    except merkle.ProofError as exc:
+        raise _proof_error(exc) from None
+
+
+def current_checkpoint() -> Checkpoint:
+    """The newest signed checkpoint, after integrating and signing whatever is due."""
+    tree.sign_checkpoint()
+    return tree.latest_checkpoint()
+
+
+def receipt(index: int) -> str:
+    if not Entry.objects.filter(index=index).exists():
+        raise NotFound(f"没有第 {index} 号记录", message_en=f"no ledger entry {index}", field="index")
+    return tree.receipt_for(index)
+
+
+def latest_entry(subject_type: str, subject_id: str) -> int:
+    index = tree.latest_entry_index(subject_type, subject_id)
+    if index is None:
+        raise NotFound(
+            f"{subject_type}:{subject_id} 没有公开记录",
+            message_en=f"{subject_type}:{subject_id} has no ledger entry",
+            field="record",
+        )
+    return index

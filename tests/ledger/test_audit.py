@@ -1,0 +1,144 @@
+"""`liuquan ledger verify`: clean after real work; any direct database edit is named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, connection, models, transaction
+
+from liuquan.cli import main
+from liuquan.ledger import audit, tree
+from liuquan.ledger.models import TreeNode
+from liuquan.org import actions
+
+# Columns that are bookkeeping, not state on the record: login time and token use time.
+NOT_LEDGERED = {("org_person", "last_login"), ("org_apitoken", "last_used_at")}
+
+
+@pytest.fixture
+def busy_world(world):
+    """A world where every ledgered model has at least one row."""
+    system = world.system
+    actions.do_assign_oversight(
+        actor=system,
+        unit=world.dept_a,
+        leader=world.person("head"),
+        area="财务",
+        exception_reason="副职空缺，报纪委备案",
+    )
+    post = actions.do_create_post(actor=system, unit=world.dept_a, name="受理岗", kind="acceptance")
+    actions.do_assign_post(actor=system, post=post, person=world.person("clerk"))
+    actions.do_create_post(actor=system, unit=world.dept_b, name="审核岗", kind="review")
+    ended = actions.do_assign_oversight(
+        actor=system, unit=world.dept_a, leader=world.person("leader"), area="人事"
+    )
+    actions.do_end_oversight(actor=world.person("head"), oversight=ended)
+    actions.do_create_api_token(actor=system, person=world.person("clerk"), label="ingest")
+    return world
+
+
+def run_verify(capsys) -> tuple[int, str]:
+    with mock.patch("django.core.management.base.connections.close_all"):
+        try:
+            code = main(["liuquan", "ledger", "verify", "--json"])
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+    return code, capsys.readouterr().out
+
+
+def test_verify_is_clean_after_real_work(busy_world, capsys):
+    code, out = run_verify(capsys)
+    report = json.loads(out)
+    assert code == 0, report["findings"]
+    assert report["entries"] > 0 and report["records"] > 0 and report["findings"] == []
+
+
+def changed_value(field, value):
+    if isinstance(field, models.BooleanField):
+        return not value
+    if isinstance(field, models.ForeignKey):
+        other = field.related_model._default_manager.exclude(pk=value).order_by("pk")[0]  # type: ignore[union-attr]
+        return other.pk
+    if isinstance(field, models.DateTimeField):
+        return (value or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) + dt.timedelta(days=1)
+    if isinstance(field, models.DateField):
+        return (value or dt.date(2026, 1, 1)) + dt.timedelta(days=1)
+    if isinstance(field, models.JSONField):
+        return json.dumps([*(value or []), "改"])
+    if isinstance(field, models.IntegerField):
+        return value + 1
+    return (value or "")[:-1] + "改" if value else "改"
+
+
+def ledgered_columns():
+    return list(_ledgered_columns())
+
+
+def _ledgered_columns():
+    for model in audit.ledgered_models():
+        for field in model._meta.concrete_fields:
+            if field.primary_key or (model._meta.db_table, field.column) in NOT_LEDGERED:
+                continue
+            yield pytest.param(model, field, id=f"{model._meta.db_table}.{field.column}")
+
+
+def tamper(model, field):
+    """UPDATE one row's column behind the actions' back; the first row the database's own constraints
+    allow to change (a second principal, say, is refused by the database itself)."""
+    table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(field.column)
+    for row in model._default_manager.order_by("-pk"):
+        value = getattr(row, field.attname)
+        new = changed_value(field, value)
+        if isinstance(new, dt.datetime | dt.date) and connection.vendor == "sqlite":
+            new = new.isoformat(sep=" ") if isinstance(new, dt.datetime) else new.isoformat()
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [new, row.pk])  # noqa: S608
+        except IntegrityError:
+            continue
+        return row
+    pytest.fail(f"the database refuses every edit of {table}.{column}")
+
+
+@pytest.mark.parametrize(("model", "field"), ledgered_columns())
+def test_a_direct_update_of_any_ledgered_column_is_found(busy_world, model, field):
+    row = tamper(model, field)
+    _, findings = audit.verify_records()
+    named = {(finding.table, finding.record_id) for finding in findings}
+    assert (model._meta.db_table, str(row.pk)) in named, f"{field.column} edit went unnoticed"
+
+
+def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
+    ledgered = {model._meta.label for model in audit.ledgered_models()}
+    assert {
+        "org.Region",
+        "org.Unit",
+        "org.Post",
+        "org.Person",
+        "org.RoleGrant",
+        "org.PostHolding",
+        "org.Leadership",
+        "org.Oversight",
+        "org.ApiToken",
+    } == ledgered
+
+
+def test_a_row_inserted_behind_the_actions_back_is_found(busy_world):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO org_post (unit_id, name, kind) VALUES (%s, %s, %s)",
+            [busy_world.dept_b.pk, "暗设岗", "general"],
+        )
+    _, findings = audit.verify_records()
+    assert any(f.table == "org_post" and "not on the ledger" in f.detail for f in findings)
+
+
+def test_a_tampered_tree_node_or_checkpoint_is_found(busy_world):
+    tree.sign_checkpoint(force=True)
+    node = TreeNode.objects.order_by("key")[0]
+    TreeNode.objects.filter(key=node.key).update(hash=bytes(32))
+    _, findings = audit.verify_tree()
+    assert any(f.kind == "tree" for f in findings)
