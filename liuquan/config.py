@@ -83,7 +83,10 @@ def database(var: Path) -> dict[str, Any]:
             "OPTIONS": {
                 # WAL lets readers go on while one writer commits; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue instead of failing with "database is locked" on upgrade.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+                ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },

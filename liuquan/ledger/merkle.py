@@ -422,3 +422,49 @@ def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof
         raise ProofError("computed root1 differs from the expected root1")
     if sr != root2:
         raise ProofError("computed root2 differs from the expected root2")
+
+
+def append_levels(
+    size: int, frontier: Sequence[bytes], leaf_hashes: Sequence[bytes]
+) -> tuple[list[bytes], list[tuple[int, int, list[bytes]]]]:
+    """Append a batch level by level: the same subtrees as ``Frontier.append``, computed one level at a
+    time with list operations, so the per-node Python overhead is a hash call and little else.
+
+    ``frontier`` is the right edge of ``size`` in ``frontier_positions`` order (left to right). Returns
+    the right edge of the new size, and for each level the run ``(level, first index, hashes)`` of the
+    perfect subtrees the batch completes there.
+    """
+    set_levels = [level for level in range(size.bit_length()) if size >> level & 1]
+    if len(frontier) != len(set_levels):
+        raise ValueError(f"a frontier for size {size} has {len(set_levels)} hashes, got {len(frontier)}")
+    pending = dict(zip(reversed(set_levels), frontier, strict=True))
+    runs: list[tuple[int, int, list[bytes]]] = []
+    current = list(leaf_hashes)
+    start = size
+    level = 0
+    while current:
+        runs.append((level, start, current))
+        if start & 1:  # the left sibling of the first new node finished earlier: it waits in the frontier
+            current = [pending.pop(level), *current]
+            start -= 1
+        if len(current) & 1:
+            pending[level] = current[-1]
+        parents = [node_hash(left, right) for left, right in zip(current[0::2], current[1::2], strict=False)]
+        current = parents
+        start >>= 1
+        level += 1
+    new_size = size + len(leaf_hashes)
+    levels = [level for level in range(new_size.bit_length()) if new_size >> level & 1]
+    if sorted(pending) != levels:
+        raise AssertionError(f"frontier levels {sorted(pending)} do not match size {new_size}")
+    return [pending[level] for level in reversed(levels)], runs
+
+
+def fold_frontier(frontier: Sequence[bytes]) -> bytes:
+    """MTH from a right edge given left to right (``frontier_positions`` order)."""
+    if not frontier:
+        return EMPTY_ROOT
+    digest = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        digest = node_hash(left, digest)
+    return digest

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liuquan.ledger import tiles
+
 
 class Entry(models.Model):
     """One leaf of the public log: the exact canonical bytes of one act on one record.
@@ -90,23 +92,17 @@ class TreeHead(models.Model):
         return found
 
 
-class TreeNode(models.Model):
-    """The hash of one complete (perfect) subtree: level L, index i covers leaves [i·2^L, (i+1)·2^L).
+class TreeTile(models.Model):
+    """A tile of the stored Merkle tree (see ledger/tiles.py): 510 subtree hashes in a fixed layout.
 
-    Keyed by level·2^56 + i, so a lookup is one primary-key probe; any proof needs O(log n) of them.
+    Slots of subtrees not yet complete are zero; the tree head's size says which are valid.
     """
 
     key = models.BigIntegerField(primary_key=True)
-    hash = models.BinaryField()
-
-    LEVEL_SHIFT = 56
+    hashes = models.BinaryField()
 
     def __str__(self) -> str:
-        return f"subtree {self.key >> self.LEVEL_SHIFT}/{self.key & ((1 << self.LEVEL_SHIFT) - 1)}"
-
-    @classmethod
-    def key_of(cls, level: int, index: int) -> int:
-        return (level << cls.LEVEL_SHIFT) | index
+        return tiles.describe(self.key)
 
 
 class Checkpoint(models.Model):

@@ -1,8 +1,8 @@
 """The stored Merkle tree: integrating entries, proofs from the database, signed checkpoints, receipts.
 
-Storage is the table of complete-subtree hashes (TreeNode). A proof at any size needs at most
-2·log2(n) of them; they are fetched in ONE primary-key `IN` query, so a proof at 10M leaves costs one
-round trip.
+Storage is a table of tiles (ledger/tiles.py) holding every complete-subtree hash. A proof at any size
+needs at most 2·log2(n) of those hashes, which lie in at most two tiles per tile level; they are fetched
+in ONE primary-key `IN` query, so a proof at 10M leaves costs one round trip and no hashing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from liuquan.ledger import keys, merkle, note, receipt
-from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeNode
+from liuquan.ledger import keys, merkle, note, receipt, tiles
+from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeTile
 
 INTEGRATE_BATCH = 20_000
 
@@ -40,21 +40,46 @@ def checkpoint_interval() -> timedelta:
 # Reading stored subtrees ---------------------------------------------------------------------------
 
 
+class MissingSubtree(RuntimeError):
+    """A subtree the stored tree should hold is absent: storage is damaged, or the tree is smaller than
+    this process last saw (a restored database)."""
+
+
+def _load_tiles(keys_wanted: Iterable[int]) -> dict[int, bytes]:
+    # Plain SQL on the hot path of every proof: the ORM's per-query overhead is most of a
+    # millisecond, the primary-key lookup itself a few microseconds.
+    wanted = list(set(keys_wanted))
+    found: dict[int, bytes] = {}
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(TreeTile._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT key, hashes FROM {table} WHERE key IN ({marks})", chunk)  # noqa: S608
+            found.update((key, bytes(blob)) for key, blob in cursor.fetchall())
+    return found
+
+
 def _fetch(positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    keys_wanted = {TreeNode.key_of(level, index): (level, index) for level, index in positions}
-    if not keys_wanted:
-        return {}
-    found = dict(TreeNode.objects.filter(key__in=list(keys_wanted)).values_list("key", "hash"))
-    missing = set(keys_wanted) - set(found)
-    if missing:
-        raise RuntimeError(
-            f"{len(missing)} subtree hashes are missing from storage; run `liuquan ledger verify`"
-        )
-    return {keys_wanted[key]: bytes(value) for key, value in found.items()}
+    """The stored hashes of complete subtrees, from one query over their tiles."""
+    located = {position: tiles.locate(*position) for position in positions}
+    loaded = _load_tiles(key for key, _ in located.values())
+    result = {}
+    for position, (key, offset) in located.items():
+        blob = loaded.get(key)
+        digest = blob[offset : offset + tiles.HASH_SIZE] if blob is not None else b""
+        if len(digest) != tiles.HASH_SIZE or digest == bytes(tiles.HASH_SIZE):
+            raise MissingSubtree(f"subtree {position} is missing from {tiles.describe(key)}")
+        result[position] = digest
+    return result
 
 
-def _with_stored(compute: Callable[[merkle.SubtreeLookup], object]) -> object:
-    """Run a proof computation twice: once to learn which subtrees it needs, once with them fetched."""
+def _with_stored(size: int, compute: Callable[[merkle.SubtreeLookup], object]) -> object:
+    """Run a proof computation twice: once to learn which subtrees it needs, once with them fetched
+    (one query). `size` is checked against the tree first."""
+    global _known_size
+    _require_within(size)
     wanted: list[tuple[int, int]] = []
 
     def record(level: int, index: int) -> bytes:
@@ -62,26 +87,43 @@ def _with_stored(compute: Callable[[merkle.SubtreeLookup], object]) -> object:
         return bytes(merkle.HASH_SIZE)
 
     compute(record)
-    stored = _fetch(wanted)
+    try:
+        stored = _fetch(wanted)
+    except MissingSubtree:
+        # The tree may be smaller than this process last saw (a restored database): look again.
+        _known_size = 0
+        _require_within(size)  # raises ProofError if the tree is smaller than `size`
+        stored = _fetch(wanted)  # still missing: storage is damaged, and MissingSubtree says where
     return compute(lambda level, index: stored[(level, index)])
 
 
 def tree_size() -> int:
-    return TreeHead.row().size
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size FROM {connection.ops.quote_name(TreeHead._meta.db_table)} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row else TreeHead.row().size
+
+
+# The tree only grows, so a size once seen needs no query again: a proof costs one round trip.
+_known_size = 0
 
 
 def _require_within(size: int) -> None:
+    global _known_size
+    if size <= _known_size:
+        return
     current = tree_size()
     if size > current:
         integrate()
         current = tree_size()
     if size > current:
         raise merkle.ProofError(f"tree size {size} is beyond the log's {current} entries")
+    _known_size = current
 
 
 def root_at(size: int) -> bytes:
-    _require_within(size)
-    result = _with_stored(lambda lookup: merkle.root(size, lookup))
+    result = _with_stored(size, lambda lookup: merkle.root(size, lookup))
     assert isinstance(result, bytes)
     return result
 
@@ -91,15 +133,13 @@ def roots_at(sizes: Iterable[int]) -> dict[int, bytes]:
 
 
 def inclusion_proof(index: int, size: int) -> list[bytes]:
-    _require_within(size)
-    result = _with_stored(lambda lookup: merkle.inclusion_proof(index, size, lookup))
+    result = _with_stored(size, lambda lookup: merkle.inclusion_proof(index, size, lookup))
     assert isinstance(result, list)
     return result
 
 
 def consistency_proof(size1: int, size2: int) -> list[bytes]:
-    _require_within(size2)
-    result = _with_stored(lambda lookup: merkle.consistency_proof(size1, size2, lookup))
+    result = _with_stored(size2, lambda lookup: merkle.consistency_proof(size1, size2, lookup))
     assert isinstance(result, list)
     return result
 
@@ -125,23 +165,36 @@ def integrate(batch: int = INTEGRATE_BATCH) -> int:
                 return head.size
             if rows[0][0] != head.size or rows[-1][0] != head.size + len(rows) - 1:
                 raise RuntimeError(f"ledger entries are not dense after index {head.size}")
-            frontier = (
-                merkle.Frontier.restore(
-                    head.size, lambda level, index: _fetch([(level, index)])[(level, index)]
-                )
-                if head.size
-                else merkle.Frontier()
-            )
-            nodes = frontier.append([merkle.leaf_hash(bytes(data)) for _, data in rows])
-            TreeNode.objects.bulk_create(
-                [TreeNode(key=TreeNode.key_of(n.level, n.index), hash=n.hash) for n in nodes], batch_size=5000
-            )
-            head.size = frontier.size
-            head.root = frontier.root()
+            positions = merkle.frontier_positions(head.size)
+            stored = _fetch(positions)
+            frontier = [stored[position] for position in positions]
+            leaves = [merkle.leaf_hash(bytes(data)) for _, data in rows]
+            frontier, runs = merkle.append_levels(head.size, frontier, leaves)
+            _store_runs(runs)
+            head.size += len(leaves)
+            head.root = merkle.fold_frontier(frontier)
             head.integrated_at = timezone.now()
             head.save()
         if len(rows) < batch:
             return head.size
+
+
+def _store_runs(runs: list[tuple[int, int, list[bytes]]]) -> None:
+    """Write newly completed subtree hashes into their tiles, one slice per tile and level; the
+    partial right-edge tiles are rewritten, the others are new rows."""
+    pieces = tiles.place_runs(runs)
+    touched = {key for key, _, _ in pieces}
+    existing = _load_tiles(touched)
+    buffers = {key: bytearray(existing.get(key) or bytes(tiles.TILE_BYTES)) for key in touched}
+    for key, offset, blob in pieces:
+        buffers[key][offset : offset + len(blob)] = blob
+    TreeTile.objects.bulk_create(
+        [TreeTile(key=key, hashes=bytes(buffer)) for key, buffer in buffers.items()],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["hashes"],
+        batch_size=500,
+    )
 
 
 def maybe_integrate() -> None:

@@ -10,8 +10,8 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 
 from liuquan.cli import main
-from liuquan.ledger import audit, tree
-from liuquan.ledger.models import TreeNode
+from liuquan.ledger import audit, tiles, tree
+from liuquan.ledger.models import TreeTile
 from liuquan.org import actions
 
 # Columns that are bookkeeping, not state on the record: login time and token use time.
@@ -138,7 +138,20 @@ def test_a_row_inserted_behind_the_actions_back_is_found(busy_world):
 
 def test_a_tampered_tree_node_or_checkpoint_is_found(busy_world):
     tree.sign_checkpoint(force=True)
-    node = TreeNode.objects.order_by("key")[0]
-    TreeNode.objects.filter(key=node.key).update(hash=bytes(32))
+    node = TreeTile.objects.order_by("key")[0]
+    TreeTile.objects.filter(key=node.key).update(hashes=bytes(tiles.TILE_BYTES))
     _, findings = audit.verify_tree()
     assert any(f.kind == "tree" for f in findings)
+
+
+def test_a_rewritten_or_deleted_entry_is_found(busy_world):
+    from liuquan.ledger.models import Entry
+
+    tree.integrate()
+    entry = Entry.objects.get(index=3)
+    Entry.objects.filter(index=3).update(data=bytes(entry.data).replace(b'"v":1', b'"v":2'))
+    _, findings = audit.verify_tree()
+    assert any(f.kind == "tree" and f.table == "ledger_treetile" for f in findings)
+    Entry.objects.filter(index=5).delete()
+    _, findings = audit.verify_tree()
+    assert any(f.kind == "entry" and f.record_id == "5" and "missing" in f.detail for f in findings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from liuquan.ledger import merkle, note, tree
-from liuquan.ledger.models import Checkpoint, Entry, TreeHead, TreeNode
+from liuquan.ledger.models import Checkpoint, Entry, TreeHead, TreeTile
 from liuquan.org.factories import UnitFactory
 
 
@@ -27,9 +27,9 @@ def test_integration_reproduces_the_reference_root_at_every_size(world):
 
 def test_integration_in_batches_equals_one_batch_and_is_idempotent(world):
     tree.integrate(batch=3)
-    stored = dict(TreeNode.objects.values_list("key", "hash"))
+    stored = dict(TreeTile.objects.values_list("key", "hashes"))
     assert tree.integrate(batch=3) == len(leaf_hashes())
-    assert dict(TreeNode.objects.values_list("key", "hash")) == stored
+    assert dict(TreeTile.objects.values_list("key", "hashes")) == stored
     size_before = TreeHead.row().size
     UnitFactory.create_batch(5, region=world.city)  # entries committed but not yet in the tree
     assert TreeHead.row().size == size_before

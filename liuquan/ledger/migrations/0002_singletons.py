@@ -8,5 +8,5 @@ def create_singletons(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0002_initial")]
+    dependencies = [("ledger", "0001_initial")]
     operations = [migrations.RunPython(create_singletons, migrations.RunPython.noop)]
