@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck check install messages clean
+.PHONY: run test lint typecheck check install messages bench clean
 
 $(BIN)/liuquan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ check: lint typecheck test
 messages: install
 	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan makemessages -l zh_Hans --no-obsolete --no-location
 	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan compilemessages -l zh_Hans
+
+# Benchmarks against peers measured in the same run (pymerkle is a benchmark-only dependency).
+bench: install
+	$(BIN)/pip install --quiet pymerkle
+	$(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -155,3 +155,22 @@ def test_a_rewritten_or_deleted_entry_is_found(busy_world):
     Entry.objects.filter(index=5).delete()
     _, findings = audit.verify_tree()
     assert any(f.kind == "entry" and f.record_id == "5" and "missing" in f.detail for f in findings)
+
+
+def test_verify_is_clean_after_the_demo_and_names_a_direct_edit(db, capsys):
+    from liuquan.org import demo
+    from liuquan.org.models import Unit
+
+    demo.build()
+    code, out = run_verify(capsys)
+    assert code == 0, json.loads(out)["findings"]
+    unit = Unit.objects.get(code="140700-MZJ")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE org_unit SET name = %s WHERE id = %s", ["晋中市民政局（改）", unit.pk])
+    code, out = run_verify(capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["kind"], f["table"], f["record_id"], f["field"]) for f in findings] == [
+        ("record", "org_unit", str(unit.pk), "name")
+    ]
+    assert "晋中市民政局（改）" in findings[0]["detail"]
