@@ -101,7 +101,7 @@ def _rebuild(limit: int, findings: list[Finding]) -> tuple[int, bytes, dict[int,
     return expected, merkle.fold_frontier(frontier), rebuilt
 
 
-def verify_tree() -> tuple[int, list[Finding]]:
+def verify_tree() -> tuple[int, list[Finding], dict[int, bytearray]]:
     """Re-hash the entries the stored tree covers, rebuild its tiles and root, compare with storage."""
     findings: list[Finding] = []
     head = TreeHead.row()
@@ -110,7 +110,7 @@ def verify_tree() -> tuple[int, list[Finding]]:
         findings.append(
             Finding("tree", "ledger_treehead", "1", "size", f"tree size {head.size} > {size} entries")
         )
-        return size, findings
+        return size, findings, rebuilt
     stored = 0
     for key, blob in TreeTile.objects.values_list("key", "hashes").iterator(chunk_size=500):
         stored += 1
@@ -130,10 +130,19 @@ def verify_tree() -> tuple[int, list[Finding]]:
         findings.append(
             Finding("tree", "ledger_treehead", "1", "root", "stored root differs from the entries")
         )
-    return size, findings
+    return size, findings, rebuilt
 
 
-def verify_checkpoints(entry_roots: dict[int, bytes]) -> list[Finding]:
+def _root_in(rebuilt: dict[int, bytearray], size: int) -> bytes:
+    def lookup(level: int, index: int) -> bytes:
+        key, offset = tiles.locate(level, index)
+        return bytes(rebuilt[key][offset : offset + tiles.HASH_SIZE])
+
+    return merkle.root(size, lookup)
+
+
+def verify_checkpoints(rebuilt: dict[int, bytearray], size: int) -> list[Finding]:
+    """Each checkpoint's signature, and its root against the root the entries give at its size."""
     findings: list[Finding] = []
     verifier = tree.verifier()
     for checkpoint in Checkpoint.objects.order_by("size").iterator():
@@ -144,7 +153,7 @@ def verify_checkpoints(entry_roots: dict[int, bytes]) -> list[Finding]:
                 Finding("checkpoint", "ledger_checkpoint", str(checkpoint.size), "note", str(exc))
             )
             continue
-        expected = entry_roots.get(checkpoint.size)
+        expected = _root_in(rebuilt, checkpoint.size) if checkpoint.size <= size else None
         if parsed.size != checkpoint.size or parsed.root_hash != bytes(checkpoint.root):
             findings.append(
                 Finding(
@@ -155,7 +164,17 @@ def verify_checkpoints(entry_roots: dict[int, bytes]) -> list[Finding]:
                     "signed note does not match the stored size and root",
                 )
             )
-        elif expected is not None and expected != parsed.root_hash:
+        elif expected is None:
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    "ledger_checkpoint",
+                    str(checkpoint.size),
+                    "size",
+                    f"signed for {checkpoint.size} entries but the log holds {size}",
+                )
+            )
+        elif expected != parsed.root_hash:
             findings.append(
                 Finding(
                     "checkpoint",
@@ -252,9 +271,8 @@ def _compare(obj: Any, table: str, record_id: str, entry: Entry) -> list[Finding
 def verify_all() -> dict[str, Any]:
     """Everything `liuquan ledger verify` reports."""
     tree.integrate()
-    size, findings = verify_tree()
-    roots = tree.roots_at(sorted(Checkpoint.objects.values_list("size", flat=True)))
-    findings += verify_checkpoints(roots)
+    size, findings, rebuilt = verify_tree()
+    findings += verify_checkpoints(rebuilt, size)
     checked, record_findings = verify_records()
     findings += record_findings
     return {

@@ -128,10 +128,6 @@ def root_at(size: int) -> bytes:
     return result
 
 
-def roots_at(sizes: Iterable[int]) -> dict[int, bytes]:
-    return {size: root_at(size) for size in sizes}
-
-
 def inclusion_proof(index: int, size: int) -> list[bytes]:
     result = _with_stored(size, lambda lookup: merkle.inclusion_proof(index, size, lookup))
     assert isinstance(result, list)

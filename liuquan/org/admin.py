@@ -41,28 +41,17 @@ class UnitAdmin(ActionAdmin[Unit]):
         return ["code"] if obj else []
 
     def perform(self, *, actor: Any, obj: Unit | None, data: dict[str, Any], change: bool) -> Unit:
-        areas = list(data.get("extra_restricted_areas") or [])
+        fields = {
+            "name": data["name"],
+            "short_name": data["short_name"],
+            "kind": data["kind"],
+            "region": data["region"],
+            "public_phone": data.get("public_phone", ""),
+            "extra_restricted_areas": list(data.get("extra_restricted_areas") or []),
+        }
         if obj is not None:
-            return actions.do_update_unit(
-                actor=actor,
-                unit=obj,
-                name=data["name"],
-                short_name=data["short_name"],
-                kind=data["kind"],
-                region=data["region"],
-                public_phone=data.get("public_phone", ""),
-                extra_restricted_areas=areas,
-            )
-        return actions.do_create_unit(
-            actor=actor,
-            code=data["code"],
-            name=data["name"],
-            short_name=data["short_name"],
-            kind=data["kind"],
-            region=data["region"],
-            public_phone=data.get("public_phone", ""),
-            extra_restricted_areas=areas,
-        )
+            return actions.do_update_unit(actor=actor, unit=obj, **fields)
+        return actions.do_create_unit(actor=actor, code=data["code"], **fields)
 
 
 @admin.register(Post)

@@ -140,8 +140,24 @@ def test_a_tampered_tree_node_or_checkpoint_is_found(busy_world):
     tree.sign_checkpoint(force=True)
     node = TreeTile.objects.order_by("key")[0]
     TreeTile.objects.filter(key=node.key).update(hashes=bytes(tiles.TILE_BYTES))
-    _, findings = audit.verify_tree()
+    _, findings, _ = audit.verify_tree()
     assert any(f.kind == "tree" for f in findings)
+
+
+def test_a_forged_checkpoint_is_found(busy_world):
+    from liuquan.ledger import note
+    from liuquan.ledger.models import Checkpoint
+
+    checkpoint = tree.sign_checkpoint(force=True)
+    assert checkpoint is not None
+    forger = note.generate_signer(tree.origin())
+    body = note.Checkpoint(origin=tree.origin(), size=checkpoint.size, root_hash=bytes(32)).format()
+    Checkpoint.objects.filter(size=checkpoint.size).update(note=forger.sign(body))
+    size, _, rebuilt = audit.verify_tree()
+    findings = audit.verify_checkpoints(rebuilt, size)
+    assert [(f.kind, f.record_id, f.field) for f in findings] == [
+        ("checkpoint", str(checkpoint.size), "note")
+    ]
 
 
 def test_a_rewritten_or_deleted_entry_is_found(busy_world):
@@ -150,10 +166,10 @@ def test_a_rewritten_or_deleted_entry_is_found(busy_world):
     tree.integrate()
     entry = Entry.objects.get(index=3)
     Entry.objects.filter(index=3).update(data=bytes(entry.data).replace(b'"v":1', b'"v":2'))
-    _, findings = audit.verify_tree()
+    _, findings, _ = audit.verify_tree()
     assert any(f.kind == "tree" and f.table == "ledger_treetile" for f in findings)
     Entry.objects.filter(index=5).delete()
-    _, findings = audit.verify_tree()
+    _, findings, _ = audit.verify_tree()
     assert any(f.kind == "entry" and f.record_id == "5" and "missing" in f.detail for f in findings)
 
 
