@@ -25,11 +25,11 @@ test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check liuquan tests
-	$(BIN)/ruff format --check liuquan tests
+	$(BIN)/ruff check liuquan tests bench
+	$(BIN)/ruff format --check liuquan tests bench
 
 typecheck: install
-	$(BIN)/mypy liuquan tests
+	$(BIN)/mypy liuquan tests bench
 
 check: lint typecheck test
 
