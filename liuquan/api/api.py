@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from liuquan import __version__
-from liuquan.core.errors import DomainError
+from liuquan.core.errors import DomainError, NotAuthenticated
 from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
 
@@ -46,12 +46,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {
-        "error": "not_authenticated",
-        "message": "需要登录或提供有效的接口令牌（Authorization: Bearer …）",
-        "detail": {},
-    }
-    return api.create_response(request, body, status=401)
+    refusal = NotAuthenticated("需要登录或提供有效的接口令牌（Authorization: Bearer …）")
+    return api.create_response(request, refusal.as_json(), status=refusal.http_status)
 
 
 @api.exception_handler(HttpError)

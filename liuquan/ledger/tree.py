@@ -225,12 +225,13 @@ def sign_checkpoint(*, force: bool = False) -> Checkpoint | None:
     return checkpoint
 
 
-def latest_checkpoint(*, covering: int = 0) -> Checkpoint:
-    """The newest checkpoint, signing a new one when none covers entry `covering` yet."""
+def latest_checkpoint(*, covering: int | None = None) -> Checkpoint:
+    """The newest checkpoint (signing one if there is none, or none covers entry `covering` yet)."""
+    needed = 0 if covering is None else covering + 1
     latest = Checkpoint.objects.order_by("-size").first()
-    if latest is None or latest.size <= covering:
+    if latest is None or latest.size < needed:
         latest = sign_checkpoint(force=True)
-    if latest is None or latest.size <= covering:
+    if latest is None or latest.size < needed:
         raise merkle.ProofError(f"entry {covering} is not in the log yet")
     return latest
 

@@ -123,3 +123,10 @@ def test_the_portal_checker_page(world, client):
 def test_unknown_records_have_no_receipt(world, client):
     assert client.get("/ledger/receipt/org.Unit/999999/").status_code == 404
     assert client.get("/api/v1/ledger/receipt?index=999999").status_code == 404
+
+
+def test_an_empty_log_still_has_a_signed_checkpoint(db, client):
+    response = client.get("/api/v1/ledger/checkpoint")
+    assert response.status_code == 200
+    body, _ = note.open_note(response.content.decode(), [tree.verifier()])
+    assert note.Checkpoint.parse(body).size == 0
