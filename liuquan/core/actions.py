@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from liuquan.org.models import Person
 
 
+# The state a deletion records; `liuquan ledger verify` expects no row for such a subject.
+DELETED: dict[str, Any] = {"deleted": True}
+
+
 class Ledgered(Protocol):
     """A model whose rows are on the public record."""
 
@@ -54,6 +58,10 @@ class ActRecorder:
         """Note that `subject` now has the state its ledger_fields() describe (call after saving)."""
         public, private = subject.ledger_fields()
         self.recorded.append(Recorded(subject._meta.label, str(subject.pk), public, private))  # type: ignore[attr-defined]
+
+    def record_deletion(self, subject: Ledgered) -> None:
+        """Note that `subject` is being deleted (call before deleting, while it still has its pk)."""
+        self.recorded.append(Recorded(subject._meta.label, str(subject.pk), dict(DELETED), {}))  # type: ignore[attr-defined]
 
 
 @contextmanager

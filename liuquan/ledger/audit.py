@@ -18,6 +18,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Max
 
+from liuquan.core.actions import DELETED
 from liuquan.ledger import log, merkle, tiles, tree
 from liuquan.ledger.models import Checkpoint, Entry, TreeHead, TreeTile
 
@@ -219,7 +220,15 @@ def verify_records() -> tuple[int, list[Finding]]:
                     )
                     continue
                 findings.extend(_compare(obj, table, record_id, entries[index]))
-        for record_id in sorted(set(latest) - seen, key=lambda value: (len(value), value)):
+        missing = sorted(set(latest) - seen, key=lambda value: (len(value), value))
+        deleted = {
+            index
+            for index, entry in Entry.objects.in_bulk([latest[m] for m in missing]).items()
+            if entry.state == DELETED
+        }
+        for record_id in missing:
+            if latest[record_id] in deleted:
+                continue
             findings.append(
                 Finding("record", table, record_id, "", "on the ledger but missing from the database")
             )

@@ -5,14 +5,19 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from liuquan.org import demo
+from liuquan.powers import demo as powers_demo
 
 
 class Command(BaseCommand):
-    help = "Build the demo city 晋中市 (counties, departments, townships, villages, fictional staff); idempotent."
+    help = (
+        "Build the demo city 晋中市 (counties, departments, townships, villages, fictional staff) and "
+        "replay the seed's power-list stories; idempotent."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = demo.build(progress=lambda line: self.stderr.write(f"  {line}"))
-        verb = f"created {result.created} records" if result.created else "already complete; nothing changed"
+        created = result.created + powers_demo.build()
+        verb = f"created {created} records" if created else "already complete; nothing changed"
         self.stdout.write(f"Demo city 晋中市: {verb}.")
         self.stdout.write("Logins (one per role):")
         for label, username, password in result.logins:

@@ -1,0 +1,208 @@
+"""Reads of power lists, including the query cases use: 清单之外无权力."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Q, QuerySet
+
+from liuquan.core.errors import NotFound, RuleViolation
+from liuquan.org.models import Unit
+from liuquan.powers import states
+from liuquan.powers.models import Disposition, ListEdition, PowerItem
+from liuquan.powers.states import DispositionKind, EditionStatus
+
+DISPOSITION_NAMES = {
+    DispositionKind.KEEP: "保留",
+    DispositionKind.DELEGATE: "下放",
+    DispositionKind.MERGE: "合并",
+    DispositionKind.CANCEL: "取消",
+    DispositionKind.TRANSFER: "划转",
+    DispositionKind.INTERNAL: "转内部事项",
+    DispositionKind.RECLASSIFY: "变更类别",
+    DispositionKind.NO_SUBITEMS: "不再分列子项",
+    DispositionKind.WITHDRAW: "撤下",
+}
+COMPARED_FIELDS = ("name", "subject", "handling_unit", "level", "basis", "duty")
+
+
+def latest_published(unit: Unit) -> ListEdition | None:
+    return ListEdition.objects.filter(unit=unit, status=EditionStatus.PUBLISHED).order_by("-number").first()
+
+
+def published_power(unit: Unit, code: str) -> PowerItem:
+    """The power `code` of `unit` as its latest published list keeps it; cases may act only under it.
+
+    Raises RuleViolation (清单之外无权力) when the unit has no published list, the code is not in it, or
+    the item was not kept (cancelled, delegated, merged, transferred, withdrawn, made internal).
+    """
+    edition = latest_published(unit)
+    if edition is None:
+        raise RuleViolation(
+            f"清单之外无权力：{unit.name}尚未公布权力清单",
+            message_en=f"{unit.name} has no published power list",
+            code="power_not_published",
+            unit=unit.code,
+            power=code,
+        )
+    item = (
+        PowerItem.objects.filter(edition=edition, code=code)
+        .select_related("disposition", "edition__unit")
+        .first()
+    )
+    if item is None:
+        raise RuleViolation(
+            f"清单之外无权力：{unit.name}已公布的第{edition.number}版清单中没有事项 {code}",
+            message_en=f"{code} is not in the published list of {unit.name}",
+            code="power_not_published",
+            unit=unit.code,
+            power=code,
+            edition=edition.number,
+        )
+    disposition = getattr(item, "disposition", None)
+    if disposition is None or disposition.kind not in states.KEEPS_ITEM:
+        kind = DispositionKind(disposition.kind) if disposition else None
+        verdict = DISPOSITION_NAMES[kind] if kind else "未确认"
+        raise RuleViolation(
+            f"清单之外无权力：事项 {code} {item.name}已{verdict}（{disposition.reason if disposition else ''}）",
+            message_en=f"{code} was not kept in the published list ({kind})",
+            code="power_not_kept",
+            unit=unit.code,
+            power=code,
+            disposition=kind,
+        )
+    return item
+
+
+def get_edition(unit_code: str, number: int) -> ListEdition:
+    edition = ListEdition.objects.select_related("unit").filter(unit__code=unit_code, number=number).first()
+    if edition is None:
+        raise NotFound(
+            f"{unit_code} 没有第 {number} 版清单",
+            message_en=f"{unit_code} has no edition {number}",
+            field="edition",
+        )
+    return edition
+
+
+def items_of(edition: ListEdition) -> QuerySet[PowerItem]:
+    return (
+        PowerItem.objects.filter(edition=edition)
+        .select_related("parent", "disposition__target_unit")
+        .prefetch_related("responsibilities")
+        .order_by("code")
+    )
+
+
+@dataclass
+class Change:
+    """One line of an edition diff: what happened to an item and the disposition that explains it."""
+
+    code: str
+    name: str
+    change: str  # "added", "removed", "changed", "unchanged"
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (before, after)
+    disposition: str | None = None
+    reason: str = ""
+
+
+def edition_diff(before: ListEdition | None, after: ListEdition) -> list[Change]:
+    """What `after` keeps compared with what `before` kept, each change with its disposition.
+
+    An item reported in `after` but not kept is "removed" (with the disposition that removed it); a kept
+    item whose fields or category changed is "changed"; a kept item new to the list is "added".
+    """
+
+    def kept(edition: ListEdition | None) -> dict[str, PowerItem]:
+        if edition is None:
+            return {}
+        return {
+            item.code: item
+            for item in items_of(edition)
+            if not hasattr(item, "disposition") or item.disposition.kind in states.KEEPS_ITEM
+        }
+
+    old = kept(before)
+    reported = {item.code: item for item in items_of(after)}
+    changes: list[Change] = []
+    for code in sorted(set(old) | set(reported)):
+        new_item = reported.get(code)
+        disposition: Disposition | None = getattr(new_item, "disposition", None) if new_item else None
+        label = DISPOSITION_NAMES[DispositionKind(disposition.kind)] if disposition else None
+        reason = disposition.reason if disposition else ""
+        if new_item is None:
+            changes.append(Change(code, old[code].name, "removed", reason="本版未再报送"))
+            continue
+        if disposition is not None and disposition.kind not in states.KEEPS_ITEM:
+            changes.append(Change(code, new_item.name, "removed", disposition=label, reason=reason))
+            continue
+        category = (
+            disposition.new_category
+            if disposition and disposition.kind == DispositionKind.RECLASSIFY
+            else new_item.category
+        )
+        if code not in old:
+            changes.append(Change(code, new_item.name, "added", disposition=label, reason=reason))
+            continue
+        fields = {
+            name: (str(getattr(old[code], name)), str(getattr(new_item, name)))
+            for name in COMPARED_FIELDS
+            if getattr(old[code], name) != getattr(new_item, name)
+        }
+        if category != effective_category(old[code]):
+            fields["category"] = (effective_category(old[code]), category)
+        changes.append(
+            Change(code, new_item.name, "changed" if fields else "unchanged", fields, label, reason)
+        )
+    return changes
+
+
+def effective_category(item: PowerItem) -> str:
+    """The category an item has once its disposition applies (变更类别 moves it)."""
+    disposition = getattr(item, "disposition", None)
+    if disposition is not None and disposition.kind == DispositionKind.RECLASSIFY:
+        return str(disposition.new_category)
+    return str(item.category)
+
+
+def disposition_counts(edition: ListEdition) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind in Disposition.objects.filter(item__edition=edition).values_list("kind", flat=True):
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def kept_items(edition: ListEdition) -> list[PowerItem]:
+    """The items a published edition keeps (保留, 变更类别, 不再分列子项), main items before their sub-items."""
+    return [
+        item
+        for item in items_of(edition)
+        if hasattr(item, "disposition") and item.disposition.kind in states.KEEPS_ITEM
+    ]
+
+
+def search_published(text: str, *, category: str | None = None) -> QuerySet[PowerItem]:
+    """Kept items of every unit's latest published edition whose name or basis contains `text`
+    (plain substring matching, so two-character words like 登记 are found)."""
+    latest = (
+        ListEdition.objects.filter(status=EditionStatus.PUBLISHED)
+        .values("unit_id")
+        .annotate(last=Max("number"))
+    )
+    ids = ListEdition.objects.filter(
+        _any(Q(unit_id=row["unit_id"], number=row["last"]) for row in latest)
+    ).values_list("pk", flat=True)
+    items = PowerItem.objects.filter(edition_id__in=list(ids), disposition__kind__in=list(states.KEEPS_ITEM))
+    if text:
+        items = items.filter(Q(name__contains=text) | Q(basis__contains=text))
+    if category:
+        items = items.filter(category=category)
+    return items.select_related("edition__unit").order_by("edition__unit__code", "code")
+
+
+def _any(conditions: Iterator[Q]) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined

@@ -1,0 +1,96 @@
+"""Public pages of the published power lists (reads only; personal data never appears here)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from liuquan.ledger import tree
+from liuquan.org import queries as org_queries
+from liuquan.powers import exporting, queries
+from liuquan.powers.models import CATEGORY_NAMES, ListEdition, PowerItem
+
+CATEGORY_LABELS = {value: name for name, value in CATEGORY_NAMES.items()}
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Units with a published list, and a substring search over every published item."""
+    text = request.GET.get("q", "").strip()[:50]
+    category = request.GET.get("category", "")
+    results = queries.search_published(text, category=category or None) if (text or category) else None
+    page = Paginator(results, 50).get_page(request.GET.get("page")) if results is not None else None
+    editions = (
+        ListEdition.objects.filter(status="published")
+        .select_related("unit__region")
+        .order_by("unit__region__code", "unit__code", "-number")
+        .distinct()
+    )
+    latest: dict[int, ListEdition] = {}
+    for edition in editions:
+        latest.setdefault(edition.unit_id, edition)
+    return render(
+        request,
+        "powers/index.html",
+        {
+            "editions": list(latest.values()),
+            "q": text,
+            "category": category,
+            "page": page,
+            "categories": CATEGORY_LABELS.items(),
+        },
+    )
+
+
+def unit_list(request: HttpRequest, code: str) -> HttpResponse:
+    unit = org_queries.get_unit(code)
+    edition = queries.latest_published(unit)
+    if edition is None:
+        raise Http404("no published list")
+    items = queries.kept_items(edition)
+    groups: dict[str, list[PowerItem]] = {}
+    for item in items:
+        groups.setdefault(CATEGORY_LABELS[queries.effective_category(item)], []).append(item)
+    return render(
+        request, "powers/unit.html", {"unit": unit, "edition": edition, "groups": groups, "count": len(items)}
+    )
+
+
+def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse:
+    unit = org_queries.get_unit(code)
+    item = queries.published_power(unit, item_code)
+    history = (
+        PowerItem.objects.filter(edition__unit=unit, code=item_code, edition__status="published")
+        .select_related("edition", "disposition")
+        .order_by("-edition__number")
+    )
+    return render(
+        request,
+        "powers/item.html",
+        {
+            "unit": unit,
+            "item": item,
+            "category": CATEGORY_LABELS[queries.effective_category(item)],
+            "citations": list(item.citations.select_related("law").all()),
+            "responsibilities": list(item.responsibilities.all()),
+            "history": history,
+            "has_receipt": tree.latest_entry_index("powers.PowerItem", str(item.pk)) is not None,
+        },
+    )
+
+
+def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """Open data: the unit's published list as xlsx, csv or json."""
+    unit = org_queries.get_unit(code)
+    edition = queries.latest_published(unit)
+    if edition is None or fmt not in {"xlsx", "csv", "json"}:
+        raise Http404("no published list")
+    writer = {"xlsx": exporting.to_xlsx, "csv": exporting.to_csv, "json": exporting.to_json}[fmt]
+    types = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+    }
+    response = HttpResponse(writer(edition, kept_only=True), content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{unit.code}-edition-{edition.number}.{fmt}"'
+    return response
