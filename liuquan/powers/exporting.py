@@ -11,9 +11,9 @@ from typing import Any
 from liuquan.powers.models import CATEGORY_NAMES, ListEdition, PowerItem
 
 CATEGORY_LABELS = {value: name for name, value in CATEGORY_NAMES.items()}
-HEADER = [
+# The common 14-column header of published lists, and ours with the item code after 序号.
+COMMON_HEADER = [
     "序号",
-    "事项编码",
     "事项名称",
     "子项名称",
     "权力类型",
@@ -28,6 +28,7 @@ HEADER = [
     "追责情形",
     "备注",
 ]
+HEADER = [COMMON_HEADER[0], "事项编码", *COMMON_HEADER[1:]]
 
 
 def _items(edition: ListEdition, kept_only: bool) -> list[PowerItem]:

@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from liuquan.laws import queries as law_queries
+from liuquan.laws.numerals import ArticleNo
 from liuquan.ledger import tree
 from liuquan.org import queries as org_queries
 from liuquan.powers import exporting, queries
-from liuquan.powers.models import CATEGORY_NAMES, ListEdition, PowerItem
+from liuquan.powers.models import CATEGORY_NAMES, BasisCitation, ListEdition, PowerItem
 
 CATEGORY_LABELS = {value: name for name, value in CATEGORY_NAMES.items()}
 
@@ -71,12 +73,25 @@ def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse
             "unit": unit,
             "item": item,
             "category": CATEGORY_LABELS[queries.effective_category(item)],
-            "citations": list(item.citations.select_related("law").all()),
+            "citations": [
+                (citation, _article_text(citation)) for citation in item.citations.select_related("law")
+            ],
             "responsibilities": list(item.responsibilities.all()),
             "history": history,
             "has_receipt": tree.latest_entry_index("powers.PowerItem", str(item.pk)) is not None,
         },
     )
+
+
+def _article_text(citation: BasisCitation) -> str | None:
+    """The cited article's text in the law's current version, when the corpus has it."""
+    if citation.law is None or citation.article_number is None:
+        return None
+    version = law_queries.current_version(citation.law)
+    if version is None:
+        return None
+    article = law_queries.find_article(version, ArticleNo(citation.article_number, citation.article_sub))
+    return article.text if article else None
 
 
 def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:

@@ -13,26 +13,11 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from liuquan.cli import main
 from liuquan.ledger import audit
 from liuquan.ledger.models import Entry
-from liuquan.powers import actions
+from liuquan.powers import actions, exporting
 from liuquan.powers.models import ListEdition, PowerItem
 
 QUANZE = Path(__file__).resolve().parents[3] / "shared" / "data" / "quanze-lists"
-HEADER = [
-    "序号",
-    "事项名称",
-    "子项名称",
-    "权力类型",
-    "实施依据",
-    "行使主体",
-    "承办机构",
-    "实施层级及权限",
-    "部门职责",
-    "责任事项内容",
-    "责任事项依据",
-    "追责对象范围",
-    "追责情形",
-    "备注",
-]
+HEADER = exporting.COMMON_HEADER
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -44,3 +44,29 @@ def test_open_data_downloads_hold_only_kept_items(city, client, fmt):
         assert len(json.loads(response.content)["items"]) == 18
     if fmt == "csv":
         assert response.content.decode("utf-8-sig").count("JXW0") == 18
+
+
+def test_an_item_page_quotes_the_cited_article_when_the_corpus_has_it(world, client, tmp_path):
+    from liuquan.laws import actions as laws_actions
+    from liuquan.powers import actions, importer
+    from tests.laws import corpus_factory
+    from tests.powers.test_import import GOOD, workbook
+
+    laws_actions.do_import_corpus(actor=world.system, root=corpus_factory.build_corpus(tmp_path / "laws"))
+    rows = [[*GOOD[0][:4], "【法律】《中华人民共和国行政许可法》第四十二条", *GOOD[0][5:]]]
+    clerk, office = world.person("clerk"), world.person("reform_office")
+    edition = importer.do_import(
+        actor=clerk,
+        unit=world.dept_a,
+        plans=importer.plan_import([workbook(tmp_path / "a.xlsx", rows)], edition=None),
+    )
+    actions.do_move_edition(actor=clerk, edition=edition, move="submit")
+    actions.do_move_edition(actor=office, edition=edition, move="pass_first")
+    for row in edition.items.all():
+        actions.do_decide_item(actor=office, item=row, kind="keep", reason="于法有据")
+    actions.do_move_edition(actor=office, edition=edition, move="confirm")
+    actions.do_move_edition(actor=office, edition=edition, move="publish")
+    citation = edition.items.get().citations.get()
+    assert citation.outcome == "found"
+    page = client.get(f"/powers/140700-MZJ/{edition.items.get().code}/").content.decode()
+    assert "二十日内作出行政许可决定" in page
