@@ -11,7 +11,7 @@ from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Role, Unit
-from liuquan.powers import states
+from liuquan.powers import search, states
 from liuquan.powers.models import (
     Disposition,
     ListEdition,
@@ -346,9 +346,14 @@ def do_move_edition(*, actor: Person, edition: ListEdition, move: str, comment: 
         edition.status = target.value
         if target is EditionStatus.PUBLISHED:
             edition.published_at = timezone.now()
+            search.index_edition(edition, kept_items(edition))
         edition.save(update_fields=["status", "published_at"])
         act.record(edition)
     return edition
+
+
+def kept_items(edition: ListEdition) -> list[PowerItem]:
+    return list(PowerItem.objects.filter(edition=edition, disposition__kind__in=list(states.KEEPS_ITEM)))
 
 
 def do_decide_item(
@@ -456,3 +461,42 @@ def do_comment(
         )
         act.record(comment)
     return comment
+
+
+def do_decide_remaining(*, actor: Person, edition: ListEdition, kind: str, reason: str) -> int:
+    """Give every item still without a disposition the same disposition (typically 保留 after the
+    reviewers have dealt with the exceptions one by one); one action. Returns how many were decided."""
+    _require_office(actor, edition.unit, "作出处理意见", "decide dispositions")
+    _require_status(edition, states.REVIEWING, "作出处理意见")
+    if kind not in {DispositionKind.KEEP, DispositionKind.CANCEL, DispositionKind.INTERNAL}:
+        raise InvalidInput(
+            "批量处理只能是保留、取消或转内部事项",
+            message_en="Bulk decisions are keep, cancel or internal",
+            field="kind",
+        )
+    if not reason.strip():
+        raise InvalidInput(
+            "处理意见须写明理由", message_en="A disposition needs a written reason", field="reason"
+        )
+    remaining = list(PowerItem.objects.filter(edition=edition, disposition__isnull=True).order_by("code"))
+    now = timezone.now()
+    with action("powers.decide_remaining", actor=actor) as act:
+        rows = Disposition.objects.bulk_create(
+            [
+                Disposition(
+                    item=item,
+                    kind=kind,
+                    reason=reason.strip(),
+                    round=edition.status,
+                    decided_by=actor,
+                    decided_at=now,
+                )
+                for item in remaining
+            ]
+        )
+        for row, item in zip(rows, remaining, strict=True):
+            row.item = item
+            act.record(row)
+        if not rows:
+            act.record(edition)  # nothing left to decide; the attempt is still on the record
+    return len(rows)

@@ -9,7 +9,7 @@ from django.db.models import Max, Q, QuerySet
 
 from liuquan.core.errors import NotFound, RuleViolation
 from liuquan.org.models import Unit
-from liuquan.powers import states
+from liuquan.powers import search, states
 from liuquan.powers.models import Disposition, ListEdition, PowerItem
 from liuquan.powers.states import DispositionKind, EditionStatus
 
@@ -184,21 +184,36 @@ def kept_items(edition: ListEdition) -> list[PowerItem]:
 
 def search_published(text: str, *, category: str | None = None) -> QuerySet[PowerItem]:
     """Kept items of every unit's latest published edition whose name or basis contains `text`
-    (plain substring matching, so two-character words like 登记 are found)."""
-    latest = (
-        ListEdition.objects.filter(status=EditionStatus.PUBLISHED)
-        .values("unit_id")
-        .annotate(last=Max("number"))
-    )
-    ids = ListEdition.objects.filter(
-        _any(Q(unit_id=row["unit_id"], number=row["last"]) for row in latest)
-    ).values_list("pk", flat=True)
-    items = PowerItem.objects.filter(edition_id__in=list(ids), disposition__kind__in=list(states.KEEPS_ITEM))
+    (substring matching through the search index, so two-character words like 登记 are found)."""
     if text:
-        items = items.filter(Q(name__contains=text) | Q(basis__contains=text))
+        items = PowerItem.objects.filter(pk__in=search.matching_ids(text))
+    else:
+        latest = (
+            ListEdition.objects.filter(status=EditionStatus.PUBLISHED)
+            .values("unit_id")
+            .annotate(last=Max("number"))
+        )
+        ids = ListEdition.objects.filter(
+            _any(Q(unit_id=row["unit_id"], number=row["last"]) for row in latest)
+        )
+        items = PowerItem.objects.filter(edition__in=ids, disposition__kind__in=list(states.KEEPS_ITEM))
     if category:
         items = items.filter(category=category)
     return items.select_related("edition__unit").order_by("edition__unit__code", "code")
+
+
+def search_page(
+    text: str, *, category: str | None, page: int, per_page: int = 50
+) -> tuple[int, list[PowerItem]]:
+    """(number of matches, the items of page `page`) for the public search. Text searches scan the index
+    once: the match count and the page both come from that one list of ids."""
+    if not text or category:
+        matches = search_published(text, category=category)
+        return matches.count(), list(matches[(page - 1) * per_page : page * per_page])
+    ids = search.matching_id_list(text)
+    chosen = ids[(page - 1) * per_page : page * per_page]
+    items = PowerItem.objects.filter(pk__in=chosen).select_related("edition__unit").order_by("pk")
+    return len(ids), list(items)
 
 
 def _any(conditions: Iterator[Q]) -> Q:

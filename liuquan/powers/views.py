@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -20,8 +19,11 @@ def index(request: HttpRequest) -> HttpResponse:
     """Units with a published list, and a substring search over every published item."""
     text = request.GET.get("q", "").strip()[:50]
     category = request.GET.get("category", "")
-    results = queries.search_published(text, category=category or None) if (text or category) else None
-    page = Paginator(results, 50).get_page(request.GET.get("page")) if results is not None else None
+    number = request.GET.get("page", "1")
+    page_number = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
+    found: tuple[int, list[PowerItem]] | None = None
+    if text or category:
+        found = queries.search_page(text, category=category or None, page=page_number)
     editions = (
         ListEdition.objects.filter(status="published")
         .select_related("unit__region")
@@ -38,7 +40,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "editions": list(latest.values()),
             "q": text,
             "category": category,
-            "page": page,
+            "found": found[0] if found else None,
+            "results": found[1] if found else [],
+            "next_page": page_number + 1 if found and found[0] > page_number * 50 else None,
             "categories": CATEGORY_LABELS.items(),
         },
     )

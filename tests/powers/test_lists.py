@@ -177,3 +177,25 @@ def test_removing_a_draft_item_is_on_the_record(world):
     actions.do_remove_item(actor=clerk, item=made[0])
     assert list(PowerItem.objects.filter(edition=edition).values_list("code", flat=True)) == ["R2"]
     assert audit.verify_records()[1] == []
+
+
+def test_the_remaining_items_can_be_kept_in_one_decision(world):
+    clerk, office = world.person("clerk"), world.person("reform_office")
+    edition = actions.do_create_edition(actor=clerk, unit=world.dept_a)
+    actions.do_add_items(actor=clerk, edition=edition, items=[item(f"K{n}") for n in range(5)])
+    with pytest.raises(Conflict):
+        actions.do_decide_remaining(
+            actor=office, edition=edition, kind="keep", reason="保留"
+        )  # still a draft
+    actions.do_move_edition(actor=clerk, edition=edition, move="submit")
+    actions.do_decide_item(
+        actor=office, item=PowerItem.objects.get(edition=edition, code="K0"), kind="cancel", reason="无依据"
+    )
+    with pytest.raises(InvalidInput):
+        actions.do_decide_remaining(actor=office, edition=edition, kind="merge", reason="合并")
+    with pytest.raises(Forbidden):
+        actions.do_decide_remaining(actor=clerk, edition=edition, kind="keep", reason="保留")
+    assert actions.do_decide_remaining(actor=office, edition=edition, kind="keep", reason="于法有据") == 4
+    assert queries.disposition_counts(edition) == {"cancel": 1, "keep": 4}
+    assert actions.do_decide_remaining(actor=office, edition=edition, kind="keep", reason="于法有据") == 0
+    assert audit.verify_records()[1] == []

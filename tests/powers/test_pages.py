@@ -70,3 +70,10 @@ def test_an_item_page_quotes_the_cited_article_when_the_corpus_has_it(world, cli
     assert citation.outcome == "found"
     page = client.get(f"/powers/140700-MZJ/{edition.items.get().code}/").content.decode()
     assert "二十日内作出行政许可决定" in page
+
+
+@pytest.mark.parametrize("text", ['"', "%", "_", "\\", "a'b", "登", "社会团体成立登记"])
+def test_search_takes_any_text(city, client, text):
+    response = client.get("/powers/", {"q": text})
+    assert response.status_code == 200
+    assert ("社会团体成立登记" in response.content.decode()) == (text in {"登", "社会团体成立登记"})
