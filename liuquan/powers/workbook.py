@@ -26,24 +26,23 @@ it whole.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import io
-import posixpath
 import re
 import unicodedata
-import warnings
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree as ET
-from xml.parsers import expat
 
-import openpyxl  # type: ignore[import-untyped, unused-ignore]
-import xlrd  # type: ignore[import-untyped, unused-ignore]
+from liuquan.powers.sheetfiles import (
+    RowProblem,
+    SheetSource,
+    WorkbookError,
+    column_index,
+    column_letter,
+    open_xls,
+    open_xlsx,
+    sniff,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -58,20 +57,6 @@ __all__ = [
     "category_in",
     "read_workbook",
 ]
-
-
-class WorkbookError(ValueError):
-    """The file as a whole cannot be read as a 权责清单 workbook; the message is one line saying why."""
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """Something a person should look at. row is 1-based as Excel shows it; 0 means the sheet as a whole."""
-
-    sheet: str
-    row: int
-    column: str | None
-    reason: str
 
 
 @dataclass
@@ -275,7 +260,6 @@ HEADER_SEARCH_ROWS = 6
 HEADER_MIN_FIELDS = 3
 # Columns past this with a value are reported rather than read: no real list is that wide, and a sheet
 # formatted to column XFD would otherwise make every row 16,384 cells.
-MAX_COLUMNS = 200
 
 # Short label fields have their inner whitespace removed where it only wraps Chinese text ("行政\n处罚").
 _LABEL_FIELDS = frozenset({"seq", "name", "sub_name", "category", "subject", "handling_unit"})
@@ -283,19 +267,6 @@ _LABEL_FIELDS = frozenset({"seq", "name", "sub_name", "category", "subject", "ha
 # in the other item fields the text is appended (also reported), since it may be a further part.
 _KEEP_FIRST_FIELDS = frozenset({"category", "subject", "handling_unit", "level"})
 
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-
-
-def _utf16(name: str) -> bytes:
-    return name.encode("utf-16-le")
-
-
-# Stream names in an OLE2 directory are UTF-16LE; a byte search finds them without a CFB parser.
-_OLE_ENCRYPTED = _utf16("EncryptedPackage")
-_OLE_WORKBOOK = (_utf16("Workbook") + b"\x00\x00", _utf16("Book") + b"\x00\x00")
-_OLE_WORD = _utf16("WordDocument")
-_OLE_POWERPOINT = _utf16("PowerPoint Document")
 
 _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|总数)(?:[:：(（\d]|$)")
 _NOTE = re.compile(
@@ -310,23 +281,6 @@ _SECTION_NUMBER = re.compile(
 _SEQ_LIKE = re.compile(r"^[\d\s.,，、\-－—~～()（）]+$")
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
 _WHITESPACE = re.compile(r"\s+")
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
-
-def _column_letter(index: int) -> str:
-    """1-based column index to its letter(s): 1 → A, 28 → AB."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + ord(char) - 64
-    return index
 
 
 def _header_key(text: str) -> str:
@@ -394,537 +348,6 @@ def category_in(text: str) -> str | None:
     found = [category for category in CATEGORIES if category in key]
     # 其他行政权力 also contains no other name, but a heading naming two types is ambiguous.
     return found[0] if len(found) == 1 else None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Cell values
-
-
-def _render_number(value: float) -> str:
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    return format(value, ".15g")
-
-
-def _render_date(value: dt.datetime | dt.date | dt.time) -> str:
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    return value.isoformat()
-
-
-def _date_note(text: str) -> str:
-    return f"a date-formatted cell, read as the date {text}; check that a date was meant"
-
-
-def _render_openpyxl(value: Any, data_type: str) -> tuple[str, str | None]:
-    """A read-only openpyxl cell as (text, note); note says what a reviewer should know about it."""
-    if value is None:
-        return "", None
-    if data_type == "e":
-        return "", f"the cell shows the error {value}; left blank"
-    if isinstance(value, bool):
-        return ("TRUE" if value else "FALSE"), None
-    if isinstance(value, int):
-        return str(value), None
-    if isinstance(value, float):
-        return _render_number(value), None
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        text = _render_date(value)
-        return text, _date_note(text)
-    if isinstance(value, dt.timedelta):
-        return str(value), f"a duration-formatted cell, read as {value}"
-    return str(value), None
-
-
-def _render_xlrd(cell: Any, datemode: int) -> tuple[str, str | None]:
-    kind = cell.ctype
-    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return "", None
-    if kind == xlrd.XL_CELL_TEXT:
-        return str(cell.value), None
-    if kind == xlrd.XL_CELL_NUMBER:
-        return _render_number(float(cell.value)), None
-    if kind == xlrd.XL_CELL_DATE:
-        try:
-            moment = xlrd.xldate_as_datetime(cell.value, datemode)
-        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
-            text = _render_number(float(cell.value))
-            return text, f"a date-formatted cell holding {text}, which is not a valid date; kept the number"
-        text = _render_date(moment)
-        return text, _date_note(text)
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return ("TRUE" if cell.value else "FALSE"), None
-    if kind == xlrd.XL_CELL_ERROR:
-        error = xlrd.error_text_from_code.get(cell.value, f"#ERR{cell.value}")
-        return "", f"the cell shows the error {error}; left blank"
-    return str(cell.value), None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Sources: one per file format, each yielding a sheet's rows as text
-
-
-@dataclass
-class _SheetSource:
-    name: str
-    hidden: bool
-    # (min_row, min_col, max_row, max_col), 1-based and inclusive.
-    merges: list[tuple[int, int, int, int]]
-    # Rows 1..last_row in order: (row number, cell texts from column A, notes by 0-based column).
-    rows: Callable[[], Iterator[tuple[int, list[str], dict[int, str]]]]
-    last_row: int
-    last_col: int
-    # Formula cells saved without a result, by (row, 0-based column): the formula text.
-    formulas_without_value: dict[tuple[int, int], str] = field(default_factory=dict)
-    problems: list[RowProblem] = field(default_factory=list)
-
-
-def _size_error(sheet: str, row: int, max_rows: int) -> WorkbookError:
-    return WorkbookError(
-        f"sheet {sheet!r} has data in row {row:,}, past the limit of {max_rows:,} rows; "
-        "split the list or raise max_rows"
-    )
-
-
-def _sniff(path: Path) -> str:
-    """Which reader the file needs, from its first bytes rather than its name (lists are often renamed)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8192)
-    except OSError as error:
-        raise WorkbookError(f"cannot open {path.name}: {error.strerror or error}") from error
-    if not head:
-        raise WorkbookError(f"{path.name} is empty (0 bytes)")
-    if head.startswith(_ZIP_MAGICS):
-        return "zip"
-    if head.startswith(_OLE2_MAGIC):
-        return "ole2"
-    if head[:1] == b"\x09" and head[1:2] in (b"\x00", b"\x02", b"\x04", b"\x08"):
-        # A bare BIFF2-4 stream, as Excel 2.x-4.x wrote: xlrd reads it.
-        return "biff"
-    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower()
-    if text.startswith(b"<"):
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-            raise WorkbookError(
-                f"{path.name} is an Excel 2003 XML spreadsheet, which is not supported; "
-                "open it in Excel or WPS and save it as .xlsx"
-            )
-        if b"<html" in text or b"<table" in text or b"<!doctype html" in text:
-            raise WorkbookError(
-                f"{path.name} is a web page (HTML) saved under an Excel name, not a workbook; "
-                "open it in Excel or WPS and save it as .xlsx"
-            )
-        raise WorkbookError(f"{path.name} is an XML or HTML text file, not an Excel workbook")
-    if head.startswith(b"%PDF"):
-        raise WorkbookError(f"{path.name} is a PDF document, not an Excel workbook")
-    if b"\x00" not in head:
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                head.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            raise WorkbookError(
-                f"{path.name} is a plain text (CSV?) file, not an Excel workbook; "
-                "open it in Excel or WPS and save it as .xlsx"
-            )
-    raise WorkbookError(
-        f"{path.name} is not an Excel workbook (unrecognised content starting {head[:8].hex(' ')})"
-    )
-
-
-# --- .xls ------------------------------------------------------------------------------------------
-
-
-def _open_xls(path: Path, max_rows: int) -> tuple[str, list[_SheetSource]]:
-    data = path.read_bytes()
-    if data.startswith(_OLE2_MAGIC):
-        if _OLE_ENCRYPTED in data:
-            raise WorkbookError(
-                f"{path.name} is password-protected (an encrypted .xlsx); "
-                "remove the password in Excel or WPS and save it again"
-            )
-        if not any(name in data for name in _OLE_WORKBOOK):
-            if _OLE_WORD in data:
-                raise WorkbookError(
-                    f"{path.name} is a Word document (.doc) under an Excel name, not a workbook"
-                )
-            if _OLE_POWERPOINT in data:
-                raise WorkbookError(
-                    f"{path.name} is a PowerPoint file (.ppt) under an Excel name, not a workbook"
-                )
-    try:
-        book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, logfile=io.StringIO(), ragged_rows=False
-        )
-    except xlrd.XLRDError as error:
-        message = str(error)
-        if "encrypted" in message.lower():
-            raise WorkbookError(
-                f"{path.name} is password-protected (an encrypted .xls); "
-                "remove the password in Excel or WPS and save it again"
-            ) from error
-        if "Can't find workbook" in message:
-            raise WorkbookError(f"{path.name} is an OLE2 compound file without a workbook in it") from error
-        raise WorkbookError(f"{path.name} is a damaged .xls file ({message})") from error
-    except Exception as error:  # xlrd fails on damaged files with assorted low-level errors
-        raise WorkbookError(
-            f"{path.name} is a damaged .xls file ({type(error).__name__}: {error})"
-        ) from error
-
-    sources = []
-    for sheet in book.sheets():
-        sources.append(_xls_sheet(book, sheet, max_rows))
-    return "xls", sources
-
-
-def _xls_sheet(book: Any, sheet: Any, max_rows: int) -> _SheetSource:
-    name = str(sheet.name)
-    last_row = 0
-    last_col = 0
-    for row_index in range(sheet.nrows):
-        types = sheet.row_types(row_index)
-        filled = [
-            col for col, kind in enumerate(types) if kind not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
-        ]
-        if not filled:
-            continue
-        # A text cell of spaces is blank to a reader; it must not stretch the table.
-        values = sheet.row_values(row_index)
-        filled = [col for col in filled if not (isinstance(values[col], str) and not values[col].strip())]
-        if filled:
-            if row_index + 1 > max_rows:
-                raise _size_error(name, row_index + 1, max_rows)
-            last_row = row_index + 1
-            last_col = max(last_col, filled[-1] + 1)
-    problems = []
-    if last_col > MAX_COLUMNS:
-        problems.append(
-            RowProblem(name, 0, _column_letter(MAX_COLUMNS + 1), f"columns past {MAX_COLUMNS} are not read")
-        )
-        last_col = MAX_COLUMNS
-    merges = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sheet.merged_cells]
-
-    def rows() -> Iterator[tuple[int, list[str], dict[int, str]]]:
-        for row_index in range(last_row):
-            texts: list[str] = []
-            notes: dict[int, str] = {}
-            width = min(last_col, sheet.row_len(row_index))
-            for col in range(width):
-                text, note = _render_xlrd(sheet.cell(row_index, col), book.datemode)
-                texts.append(text)
-                if note:
-                    notes[col] = note
-            yield row_index + 1, texts, notes
-
-    return _SheetSource(
-        name=name,
-        hidden=bool(getattr(sheet, "visibility", 0)),
-        merges=merges,
-        rows=rows,
-        last_row=last_row,
-        last_col=last_col,
-        problems=problems,
-    )
-
-
-# --- .xlsx -----------------------------------------------------------------------------------------
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _check_no_dtd(archive: zipfile.ZipFile, member: str) -> None:
-    # OOXML parts never carry a DTD; refusing one keeps entity tricks away from the XML parser.
-    with archive.open(member) as handle:
-        head = handle.read(4096)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise WorkbookError(f"{member} declares a DTD, which no Excel part does; the file is not trusted")
-
-
-def _parse_part(archive: zipfile.ZipFile, member: str) -> ET.Element:
-    _check_no_dtd(archive, member)
-    # The DTD check above is what makes the stdlib parser safe here (no entity expansion possible).
-    return ET.fromstring(archive.read(member))  # noqa: S314
-
-
-def _resolve_target(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base_dir, target))
-
-
-def _main_part(archive: zipfile.ZipFile, path: Path) -> str:
-    """The workbook part named by _rels/.rels, or why this zip is not a workbook."""
-    names = set(archive.namelist())
-    main = ""
-    if "_rels/.rels" in names:
-        for rel in _parse_part(archive, "_rels/.rels"):
-            if rel.get("Type", "").endswith("/officeDocument"):
-                main = _resolve_target("", rel.get("Target", ""))
-                break
-    if not main and "xl/workbook.xml" in names:
-        main = "xl/workbook.xml"
-    if main.endswith(".bin") or "xl/workbook.bin" in names:
-        raise WorkbookError(
-            f"{path.name} is an Excel binary workbook (.xlsb), which is not supported; save it as .xlsx"
-        )
-    if main in names and (main.startswith("xl/") or main.endswith("workbook.xml")):
-        return main
-    if "word/document.xml" in names or main.startswith("word/"):
-        raise WorkbookError(f"{path.name} is a Word document (.docx) under an Excel name, not a workbook")
-    if "ppt/presentation.xml" in names or main.startswith("ppt/"):
-        raise WorkbookError(f"{path.name} is a PowerPoint file (.pptx) under an Excel name, not a workbook")
-    if "mimetype" in names:
-        mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
-        if "opendocument" in mimetype:
-            raise WorkbookError(
-                f"{path.name} is an OpenDocument file ({mimetype.rsplit('.', 1)[-1]}), not an Excel workbook; "
-                "save it as .xlsx"
-            )
-    raise WorkbookError(f"{path.name} is a zip archive but not an Excel workbook (it has no workbook part)")
-
-
-def _xlsx_sheet_parts(archive: zipfile.ZipFile, main: str) -> list[tuple[str, str, bool]]:
-    """(name, part path, hidden) of each worksheet, in workbook order; chart sheets are left out."""
-    base_dir = posixpath.dirname(main)
-    rels_part = posixpath.join(base_dir, "_rels", posixpath.basename(main) + ".rels")
-    targets: dict[str, str] = {}
-    for rel in _parse_part(archive, rels_part):
-        if rel.get("Type", "").endswith("/worksheet"):
-            targets[rel.get("Id", "")] = _resolve_target(base_dir, rel.get("Target", ""))
-    sheets = []
-    for element in _parse_part(archive, main).iter():
-        if _local(element.tag) != "sheet":
-            continue
-        rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), "")
-        if rel_id in targets:
-            hidden = element.get("state", "visible") != "visible"
-            sheets.append((element.get("name", ""), targets[rel_id], hidden))
-    return sheets
-
-
-@dataclass
-class _XmlScan:
-    merges: list[tuple[int, int, int, int]]
-    formulas_without_value: dict[tuple[int, int], str]
-    last_row: int
-    last_col: int
-
-
-def _parse_ref(ref: str) -> tuple[int, int] | None:
-    match = _CELL_REF.match(ref)
-    if match is None:
-        return None
-    return int(match.group(2)), _column_index(match.group(1))
-
-
-def _scan_sheet_xml(archive: zipfile.ZipFile, member: str, sheet: str, max_rows: int) -> _XmlScan:
-    """First pass over a sheet's XML: merges, formulas without a cached result, used size.
-
-    expat with callbacks streams the part without building elements (ElementTree's iterparse was three
-    times slower here) and raises from a callback as soon as a row past max_rows has a value, so a
-    million-row sheet costs max_rows rows of parsing, not a million.
-    """
-    merges: list[tuple[int, int, int, int]] = []
-    formulas: dict[tuple[int, int], str] = {}
-    # row, col, last_row, last_col; then the current cell: its type, formula text, whether it has a <v>
-    # (cached), whether that or an inline string has text (filled).
-    state: dict[str, Any] = {"row": 0, "col": 0, "last_row": 0, "last_col": 0}
-    cell: dict[str, Any] = {}
-    text_target: list[str] = []
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        tag = name[name.find(":") + 1 :]
-        if tag == "c":
-            position = _parse_ref(attrs.get("r", ""))
-            state["col"] = position[1] if position else state["col"] + 1
-            if position:
-                state["row"] = position[0]
-            cell.clear()
-            cell["t"] = attrs.get("t", "n")
-        elif tag == "v":
-            cell["cached"] = True
-            text_target.append("v")
-        elif tag == "t" and "t" in cell:
-            text_target.append("t")
-        elif tag == "f":
-            cell["formula"] = ""
-            text_target.append("f")
-        elif tag == "row":
-            number = attrs.get("r", "")
-            state["row"] = int(number) if number.isdigit() else state["row"] + 1
-            state["col"] = 0
-        elif tag == "mergeCell":
-            first, _, last = attrs.get("ref", "").partition(":")
-            begin, end = _parse_ref(first), _parse_ref(last or first)
-            if begin and end:
-                merges.append((begin[0], begin[1], end[0], end[1]))
-
-    def end(name: str) -> None:
-        tag = name[name.find(":") + 1 :]
-        if tag in ("v", "t", "f") and text_target:
-            text_target.pop()
-        elif tag == "c" and cell:
-            filled = cell.get("filled", False)
-            if "formula" in cell and not (
-                cell.get("cached_text") or (cell.get("cached") and cell["t"] == "str")
-            ):
-                # Excel saves a formula that gives "" as t="str" with an empty <v/>; an empty <v/> on a
-                # number cell is what openpyxl and other writers leave behind: no result.
-                formulas[(state["row"], state["col"] - 1)] = cell["formula"]
-                filled = True
-            if filled:
-                if state["row"] > max_rows:
-                    raise _size_error(sheet, state["row"], max_rows)
-                state["last_row"] = max(state["last_row"], state["row"])
-                state["last_col"] = max(state["last_col"], state["col"])
-            cell.clear()
-
-    def characters(data: str) -> None:
-        if not text_target:
-            return
-        target = text_target[-1]
-        if target == "f":
-            cell["formula"] += data
-        elif data:
-            if target == "v":
-                cell["cached_text"] = True
-            if data.strip():
-                cell["filled"] = True
-
-    def refuse(*_args: Any) -> None:
-        # OOXML parts never carry a DTD; refusing one keeps entity expansion out of reach.
-        raise WorkbookError(f"{member} declares a DTD, which no Excel part does; the file is not trusted")
-
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = characters
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        with archive.open(member) as handle:
-            while chunk := handle.read(1 << 16):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except expat.ExpatError as error:
-        name = Path(archive.filename or "").name
-        raise WorkbookError(
-            f"{name} is a damaged .xlsx file (the sheet {sheet!r}, {member}, is broken XML: {error})"
-        ) from error
-    return _XmlScan(merges, formulas, state["last_row"], state["last_col"])
-
-
-def _guarded(rows: Iterator[Any], name: str) -> Iterator[Any]:
-    """openpyxl's row iterator, with a damaged part reported as WorkbookError rather than a library error."""
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except WorkbookError:
-            raise
-        except Exception as error:  # zlib, XML and openpyxl errors all mean a damaged part
-            raise WorkbookError(
-                f"{name} is a damaged .xlsx file ({type(error).__name__}: {error})"
-            ) from error
-        yield row
-
-
-def _open_xlsx(
-    path: Path, max_rows: int, closers: list[Callable[[], None]]
-) -> tuple[str, list[_SheetSource]]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise WorkbookError(
-            f"{path.name} is a damaged zip container, truncated or corrupt ({error})"
-        ) from error
-    try:
-        main = _main_part(archive, path)
-        parts = _xlsx_sheet_parts(archive, main)
-        scans = {name: _scan_sheet_xml(archive, part, name, max_rows) for name, part, _ in parts}
-    except WorkbookError:
-        archive.close()
-        raise
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        ET.ParseError,
-        expat.ExpatError,
-        KeyError,
-        OSError,
-        EOFError,
-        ValueError,
-    ) as error:
-        archive.close()
-        raise WorkbookError(
-            f"{path.name} is a damaged .xlsx file ({type(error).__name__}: {error})"
-        ) from error
-    archive.close()
-
-    # A handle rather than the path: openpyxl refuses a path that does not end in .xlsx, and lists
-    # arrive renamed.
-    handle = path.open("rb")
-    closers.append(handle.close)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it drops (data validation, slicers…); none matter here.
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise WorkbookError(
-            f"{path.name} is a damaged .xlsx file ({type(error).__name__}: {error})"
-        ) from error
-    closers.insert(0, book.close)
-
-    sources = []
-    for name, _part, hidden in parts:
-        scan = scans[name]
-        worksheet = book[name]
-        problems = []
-        last_col = scan.last_col
-        if last_col > MAX_COLUMNS:
-            problems.append(
-                RowProblem(
-                    name, 0, _column_letter(MAX_COLUMNS + 1), f"columns past {MAX_COLUMNS} are not read"
-                )
-            )
-            last_col = MAX_COLUMNS
-
-        def rows(
-            worksheet: Any = worksheet, last_row: int = scan.last_row, last_col: int = last_col
-        ) -> Iterator[tuple[int, list[str], dict[int, str]]]:
-            if last_row == 0 or last_col == 0:
-                return
-            cells = worksheet.iter_rows(min_row=1, max_row=last_row, min_col=1, max_col=last_col)
-            for number, row in enumerate(_guarded(iter(cells), path.name), start=1):
-                texts: list[str] = []
-                notes: dict[int, str] = {}
-                for col, cell in enumerate(row):
-                    text, note = _render_openpyxl(cell.value, cell.data_type)
-                    texts.append(text)
-                    if note:
-                        notes[col] = note
-                yield number, texts, notes
-
-        sources.append(
-            _SheetSource(
-                name=name,
-                hidden=hidden,
-                merges=scan.merges,
-                rows=rows,
-                last_row=scan.last_row,
-                last_col=last_col,
-                formulas_without_value=scan.formulas_without_value,
-                problems=problems,
-            )
-        )
-    return "xlsx", sources
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1108,9 +531,9 @@ def _build_columns(
     used_keys: set[str] = set()
 
     def extra_key(label: str, col: int) -> str:
-        key = label or f"column {_column_letter(col + 1)}"
+        key = label or f"column {column_letter(col + 1)}"
         if key in used_keys:
-            key = f"{key} ({_column_letter(col + 1)})"
+            key = f"{key} ({column_letter(col + 1)})"
         used_keys.add(key)
         return key
 
@@ -1131,7 +554,7 @@ def _build_columns(
         found = next(
             (f for f in (_match_field(c) for c in _header_candidates(top_label, bottom_label)) if f), None
         )
-        letter = _column_letter(col + 1)
+        letter = column_letter(col + 1)
         if found is None and not label and col - 1 in field_of and col < last_labelled:
             # A blank header inside the table, right of a field: the header merge over both columns
             # was lost (农业农村局 merged H1:I1 in three of its nine sheets and not in the others).
@@ -1141,7 +564,7 @@ def _build_columns(
                     sheet,
                     bottom_row,
                     letter,
-                    f"column {letter} has no header; read with column {_column_letter(col)} "
+                    f"column {letter} has no header; read with column {column_letter(col)} "
                     f"({FIELD_LABELS[found]}) to its left, as if that header were merged over both",
                 )
             )
@@ -1177,7 +600,7 @@ def _build_columns(
                         sheet,
                         bottom_row,
                         letter,
-                        f"columns {_column_letter(previous + 1)} ({labels[previous]!r}) and {letter} "
+                        f"columns {column_letter(previous + 1)} ({labels[previous]!r}) and {letter} "
                         f"({label!r}) both read as {FIELD_LABELS[found]}; their text is joined",
                     )
                 )
@@ -1186,7 +609,7 @@ def _build_columns(
         # Suffixed with the column letter, as the plain label would read as the field's own column.
         key = extra_key(f"{label} ({letter})", col)
         extra[col] = key
-        first_letter = _column_letter(fields[found][0] + 1)
+        first_letter = column_letter(fields[found][0] + 1)
         problems.append(
             RowProblem(
                 sheet,
@@ -1227,7 +650,7 @@ class _SheetReader:
     columns: _Columns
     grid: _Grid
 
-    def __init__(self, source: _SheetSource) -> None:
+    def __init__(self, source: SheetSource) -> None:
         self.source = source
         self.name = source.name
         self.category_from_name = category_in(source.name)
@@ -1246,7 +669,7 @@ class _SheetReader:
     # -- helpers -------------------------------------------------------------------------------------
 
     def problem(self, row: int, col: int | None, reason: str) -> None:
-        letter = _column_letter(col + 1) if col is not None else None
+        letter = column_letter(col + 1) if col is not None else None
         self.problems.append(RowProblem(self.name, row, letter, reason))
 
     def count(self, kind: str, row: int) -> None:
@@ -1298,12 +721,12 @@ class _SheetReader:
         summary = SheetSummary(
             name=self.name,
             header_row=columns.header_rows[0],
-            columns_mapped={name: _column_letter(cols[0] + 1) for name, cols in fields.items()},
+            columns_mapped={name: column_letter(cols[0] + 1) for name, cols in fields.items()},
             category_from_name=self.category_from_name,
             rows_read=self.rows_read,
             items=len(self.items),
             columns_joined={
-                name: [_column_letter(col + 1) for col in cols[1:]]
+                name: [column_letter(col + 1) for col in cols[1:]]
                 for name, cols in fields.items()
                 if cols[1:]
             },
@@ -1365,7 +788,7 @@ class _SheetReader:
         if row.hidden:
             # One report per row: 文化旅游局 hides a whole 县市区级 row under each item's merges.
             cols = sorted(row.hidden)
-            letters = ", ".join(_column_letter(col + 1) for col in cols)
+            letters = ", ".join(column_letter(col + 1) for col in cols)
             self.problem(
                 number,
                 cols[0],
@@ -1442,7 +865,7 @@ class _SheetReader:
                     self.problem(
                         row.number,
                         cols[0],
-                        f"{FIELD_LABELS[name]} is blank here; read the duplicate column {_column_letter(col + 1)}",
+                        f"{FIELD_LABELS[name]} is blank here; read the duplicate column {column_letter(col + 1)}",
                     )
                     parts.append(row.own[col])
                     break
@@ -1453,7 +876,7 @@ class _SheetReader:
         if row.spilled:
             cols = sorted(row.spilled)
             anchor = self.grid.covering(row.number, cols[0])
-            letters = ", ".join(_column_letter(col + 1) for col in cols)
+            letters = ", ".join(column_letter(col + 1) for col in cols)
             self.problem(
                 row.number,
                 anchor[1] if anchor else cols[0],
@@ -1661,13 +1084,13 @@ def read_workbook(path: Path, *, max_rows: int = 100_000) -> WorkbookResult:
     data past max_rows. Everything about single rows is reported in problems instead.
     """
     path = Path(path)
-    kind = _sniff(path)
+    kind = sniff(path)
     closers: list[Callable[[], None]] = []
     try:
         if kind == "zip":
-            file_format, sources = _open_xlsx(path, max_rows, closers)
+            file_format, sources = open_xlsx(path, max_rows, closers)
         else:
-            file_format, sources = _open_xls(path, max_rows)
+            file_format, sources = open_xls(path, max_rows)
         sheets: list[SheetSummary] = []
         items: list[RawItem] = []
         problems: list[RowProblem] = []
@@ -1695,9 +1118,7 @@ def read_workbook(path: Path, *, max_rows: int = 100_000) -> WorkbookResult:
             raise WorkbookError(f"{path.name} has no sheets")
         reasons = "; ".join(f"{name!r}: {why}" for name, why in skipped.items())
         raise WorkbookError(f"{path.name} has no sheet with a recognisable header ({reasons})")
-    problems.sort(
-        key=lambda p: (_sheet_order(sheets, skipped, p.sheet), p.row, _column_index(p.column or ""))
-    )
+    problems.sort(key=lambda p: (_sheet_order(sheets, skipped, p.sheet), p.row, column_index(p.column or "")))
     return WorkbookResult(
         file=path, format=file_format, sheets=sheets, items=items, problems=problems, skipped_sheets=skipped
     )
