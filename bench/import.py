@@ -15,16 +15,14 @@ LIUQUAN_BENCH_DATABASE_URL=postgresql://… is set).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchcommon import ROOT, setup_django
+
 DATA = ROOT.parent / "shared" / "data"
 
 OBJECTS = [
@@ -94,23 +92,6 @@ CATEGORIES = [
     "行政裁决",
     "其他行政权力",
 ]
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["LIUQUAN_VAR_DIR"] = var_dir
-    url = os.environ.get("LIUQUAN_BENCH_DATABASE_URL")
-    if url:
-        os.environ["LIUQUAN_DATABASE_URL"] = url
-    else:
-        os.environ.pop("LIUQUAN_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuquan.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if url:
-        call_command("flush", "--no-input", verbosity=0)
-    call_command("migrate", verbosity=0)
 
 
 def make_unit(code: str, name: str):  # type: ignore[no-untyped-def]

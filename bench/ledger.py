@@ -25,10 +25,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchcommon import setup_django
 
 
 def leaf(index: int) -> bytes:
@@ -58,22 +56,6 @@ def per_call(calls: list[Callable[[], object]], rounds: int = 1) -> float:
             call()
             samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def setup_django(var_dir: str) -> None:
-    os.environ["LIUQUAN_VAR_DIR"] = var_dir
-    url = os.environ.get("LIUQUAN_BENCH_DATABASE_URL")
-    if url:
-        os.environ["LIUQUAN_DATABASE_URL"] = url
-    else:
-        os.environ.pop("LIUQUAN_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuquan.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("flush", "--no-input", verbosity=0) if url else None
-    call_command("migrate", verbosity=0)
 
 
 def store_entries(entries: list[bytes], actor) -> None:
