@@ -14,6 +14,7 @@ from liuquan import __version__
 from liuquan.core.errors import DomainError, NotAuthenticated
 from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
+from liuquan.powers.api import router as powers_router
 
 api = NinjaAPI(
     title="liuquan API",
@@ -59,3 +60,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", org_router)
 api.add_router("/", ledger_router)
+api.add_router("/", powers_router)

@@ -15,7 +15,7 @@ from liuquan.org import actions, queries
 from liuquan.org.models import Person, Role
 
 
-def _person(request: HttpRequest) -> Person:
+def person_of(request: HttpRequest) -> Person:
     user = request.user
     assert isinstance(user, Person)  # login_required
     return user
@@ -23,7 +23,7 @@ def _person(request: HttpRequest) -> Person:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     grants = queries.grants_of(person)
     roles = sorted({grant.role for grant in grants}, key=list(Role.values).index)
     supervises = bool({Role.INSPECTOR, Role.AUDITOR, Role.REFORM_OFFICE} & set(roles)) or person.is_superuser
@@ -57,13 +57,13 @@ def _unit_context(person: Person, code: str, form: OversightForm | None = None) 
 
 @login_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "console/unit_detail.html", _unit_context(_person(request), code))
+    return render(request, "console/unit_detail.html", _unit_context(person_of(request), code))
 
 
 @login_required
 @require_POST
 def assign_oversight(request: HttpRequest, code: str) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     unit = queries.get_unit(code)
     if not queries.can_manage(person, unit):
         raise Forbidden(
@@ -106,12 +106,12 @@ def assign_oversight(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def end_oversight(request: HttpRequest, oversight_id: int) -> HttpResponse:
     row = queries.get_oversight(oversight_id)
-    actions.do_end_oversight(actor=_person(request), oversight=row)
+    actions.do_end_oversight(actor=person_of(request), oversight=row)
     messages.success(request, _("The assignment has ended."))
     return redirect("console:unit", code=row.unit.code)
 
 
 @login_required
 def oversight_exceptions(request: HttpRequest) -> HttpResponse:
-    rows = queries.access_oversight_exceptions(_person(request), channel="console")
+    rows = queries.access_oversight_exceptions(person_of(request), channel="console")
     return render(request, "console/exceptions.html", {"rows": rows})

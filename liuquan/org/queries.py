@@ -83,7 +83,7 @@ def scope_of(person: Person, roles: frozenset[str] | None = None) -> Scope:
     return Scope(False, frozenset(unit_ids), frozenset(prefixes))
 
 
-def _read_is_supervisory(person: Person, unit: Unit) -> bool:
+def is_supervisory_read(person: Person, unit: Unit) -> bool:
     """True when only a 纪检/审计 grant lets `person` read this unit's non-public records."""
     if person.is_superuser:
         return False
@@ -191,7 +191,7 @@ def access_unit_staff(person: Person, code: str, *, channel: str) -> tuple[Unit,
     if not can_read_private(person, unit):
         raise _refuse_private(unit)
     staff = list(Person.objects.filter(unit=unit).order_by("id"))
-    if _read_is_supervisory(person, unit):
+    if is_supervisory_read(person, unit):
         log_reads(person, list(staff), channel=channel)
     return unit, staff
 
@@ -207,7 +207,7 @@ def access_person(viewer: Person, username: str, *, channel: str) -> Person:
             message_en="You may not read this person's non-public record",
             person=username,
         )
-    if _read_is_supervisory(viewer, person.unit):
+    if is_supervisory_read(viewer, person.unit):
         log_read(viewer, person, channel=channel)
     return person
 
@@ -219,7 +219,7 @@ def access_oversights(viewer: Person, code: str, *, channel: str) -> tuple[Unit,
         raise _refuse_private(unit)
     rows = current_oversights(unit)
     exceptions: list[Oversight] = [row for row in rows if row.is_exception]
-    if exceptions and _read_is_supervisory(viewer, unit):
+    if exceptions and is_supervisory_read(viewer, unit):
         log_reads(viewer, list(exceptions), channel=channel)
     return unit, rows
 
@@ -232,7 +232,7 @@ def access_oversight_exceptions(viewer: Person, *, channel: str) -> list[Oversig
         .select_related("unit__region", "leader", "assigned_by", "ended_by")
         .order_by("-assigned_at", "-id")
     )
-    supervisory = [row for row in rows if _read_is_supervisory(viewer, row.unit)]
+    supervisory = [row for row in rows if is_supervisory_read(viewer, row.unit)]
     if supervisory:
         log_reads(viewer, list(supervisory), channel=channel)
     return rows

@@ -92,13 +92,7 @@ def _require_status(edition: ListEdition, allowed: frozenset[EditionStatus], doi
         )
 
 
-STATUS_NAMES = {
-    EditionStatus.DRAFT: "编制",
-    EditionStatus.FIRST_REVIEW: "一审",
-    EditionStatus.SECOND_REVIEW: "二审",
-    EditionStatus.CONFIRMED: "确认",
-    EditionStatus.PUBLISHED: "公布",
-}
+STATUS_NAMES = states.STATUS_NAMES
 
 
 # Editions --------------------------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liuquan.org.models import Unit
-from liuquan.powers.states import DispositionKind, EditionStatus, WithdrawCause
+from liuquan.powers.states import (
+    DISPOSITION_NAMES,
+    STATUS_NAMES,
+    DispositionKind,
+    EditionStatus,
+    WithdrawCause,
+)
 
 Fields = tuple[dict[str, Any], dict[str, Any]]
 
@@ -72,6 +78,10 @@ class ListEdition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.short_name} 第{self.number}版"
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[EditionStatus(self.status)]
 
     def ledger_fields(self) -> Fields:
         return {
@@ -212,6 +222,10 @@ class Disposition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code}: {self.kind}"
+
+    @property
+    def kind_name(self) -> str:
+        return DISPOSITION_NAMES[DispositionKind(self.kind)]
 
     def ledger_fields(self) -> Fields:
         return {

@@ -7,23 +7,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Q, QuerySet
 
-from liuquan.core.errors import NotFound, RuleViolation
-from liuquan.org.models import Unit
+from liuquan.core.access import log_read
+from liuquan.core.errors import Forbidden, NotFound, RuleViolation
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, Unit
 from liuquan.powers import search, states
-from liuquan.powers.models import Disposition, ListEdition, PowerItem
+from liuquan.powers.models import Disposition, ListEdition, PowerItem, ReviewComment
 from liuquan.powers.states import DispositionKind, EditionStatus
 
-DISPOSITION_NAMES = {
-    DispositionKind.KEEP: "保留",
-    DispositionKind.DELEGATE: "下放",
-    DispositionKind.MERGE: "合并",
-    DispositionKind.CANCEL: "取消",
-    DispositionKind.TRANSFER: "划转",
-    DispositionKind.INTERNAL: "转内部事项",
-    DispositionKind.RECLASSIFY: "变更类别",
-    DispositionKind.NO_SUBITEMS: "不再分列子项",
-    DispositionKind.WITHDRAW: "撤下",
-}
+DISPOSITION_NAMES = states.DISPOSITION_NAMES
 COMPARED_FIELDS = ("name", "subject", "handling_unit", "level", "basis", "duty")
 
 
@@ -84,6 +76,79 @@ def get_edition(unit_code: str, number: int) -> ListEdition:
             field="edition",
         )
     return edition
+
+
+def editions_of(unit: Unit) -> list[ListEdition]:
+    return list(ListEdition.objects.filter(unit=unit).select_related("unit").order_by("-number"))
+
+
+def may_read_drafts(person: Person, unit: Unit) -> bool:
+    """Editions not yet published are read by the unit, the reform office and supervisors in scope."""
+    return person.is_active and org_queries.can_read_private(person, unit)
+
+
+def access_unit_lists(person: Person, code: str, *, channel: str) -> tuple[Unit, list[ListEdition]]:
+    """A unit's editions, all of them for those who may read drafts, else only the published ones."""
+    unit = org_queries.get_unit(code)
+    editions = editions_of(unit)
+    if not may_read_drafts(person, unit):
+        editions = [row for row in editions if row.status == EditionStatus.PUBLISHED]
+    elif org_queries.is_supervisory_read(person, unit):
+        for row in editions:
+            if row.status != EditionStatus.PUBLISHED:
+                log_read(person, row, channel=channel)
+    return unit, editions
+
+
+def access_edition(person: Person, code: str, number: int, *, channel: str) -> ListEdition:
+    """One edition; one not yet published only for those who may read drafts (supervisory reads logged)."""
+    edition = get_edition(code, number)
+    if edition.status != EditionStatus.PUBLISHED:
+        if not may_read_drafts(person, edition.unit):
+            raise Forbidden(
+                f"无权查看{edition}（尚未公布）",
+                message_en=f"You may not read {edition}: it is not published",
+                unit=code,
+                edition=number,
+            )
+        if org_queries.is_supervisory_read(person, edition.unit):
+            log_read(person, edition, channel=channel)
+    return edition
+
+
+def review_queue(person: Person) -> list[ListEdition]:
+    """Editions not yet published in the units `person` may read: drafts of the person's own unit,
+    editions under review for the reform office, confirmed ones waiting to be published."""
+    open_editions = (
+        ListEdition.objects.exclude(status=EditionStatus.PUBLISHED)
+        .select_related("unit__region")
+        .order_by("unit__code", "-number")
+    )
+    if not person.is_active:
+        return []
+    return list(open_editions.filter(org_queries.scope_of(person).unit_filter("unit__"))[:500])
+
+
+def item_in(edition: ListEdition, code: str) -> PowerItem:
+    item = items_of(edition).filter(code=code).first()
+    if item is None:
+        raise NotFound(f"{edition}中没有事项 {code}", message_en=f"{edition} has no item {code}", item=code)
+    return item
+
+
+def previous_published(edition: ListEdition) -> ListEdition | None:
+    """The unit's published edition before `edition`: what its diff is measured against."""
+    return (
+        ListEdition.objects.filter(
+            unit=edition.unit, status=EditionStatus.PUBLISHED, number__lt=edition.number
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def comments_of(edition: ListEdition) -> QuerySet[ReviewComment]:
+    return ReviewComment.objects.filter(edition=edition).select_related("author", "item").order_by("at", "pk")
 
 
 def items_of(edition: ListEdition) -> QuerySet[PowerItem]:

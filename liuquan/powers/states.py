@@ -22,6 +22,15 @@ class EditionStatus(StrEnum):
     PUBLISHED = "published"  # 公布: in force; cases may use its kept items
 
 
+STATUS_NAMES: dict[EditionStatus, str] = {
+    EditionStatus.DRAFT: "编制",
+    EditionStatus.FIRST_REVIEW: "一审",
+    EditionStatus.SECOND_REVIEW: "二审",
+    EditionStatus.CONFIRMED: "确认",
+    EditionStatus.PUBLISHED: "公布",
+}
+
+
 class Move(StrEnum):
     SUBMIT = "submit"
     PASS_FIRST = "pass_first"
@@ -64,6 +73,19 @@ class DispositionKind(StrEnum):
     RECLASSIFY = "reclassify"  # 变更类别
     NO_SUBITEMS = "no_subitems"  # 不再分列子项
     WITHDRAW = "withdraw"  # 撤下, with a cause
+
+
+DISPOSITION_NAMES: dict[DispositionKind, str] = {
+    DispositionKind.KEEP: "保留",
+    DispositionKind.DELEGATE: "下放",
+    DispositionKind.MERGE: "合并",
+    DispositionKind.CANCEL: "取消",
+    DispositionKind.TRANSFER: "划转",
+    DispositionKind.INTERNAL: "转内部事项",
+    DispositionKind.RECLASSIFY: "变更类别",
+    DispositionKind.NO_SUBITEMS: "不再分列子项",
+    DispositionKind.WITHDRAW: "撤下",
+}
 
 
 class WithdrawCause(StrEnum):
