@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from liuquan.ledger import tiles
 
 
+class LogIndexField(models.BigIntegerField):
+    """A 64-bit log index that is SQLite's rowid: "integer PRIMARY KEY" makes the table itself the
+    index, where "bigint PRIMARY KEY" would add a second B-tree that every append also writes."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "sqlite" and self.primary_key:
+            return "integer"
+        return super().db_type(connection)
+
+
 class Entry(models.Model):
     """One leaf of the public log: the exact canonical bytes of one act on one record.
 
@@ -19,12 +29,17 @@ class Entry(models.Model):
     only by pseudonym, and commits to private fields with SHA-256(salt ‖ JCS(private fields)).
     """
 
-    index = models.BigIntegerField(primary_key=True)
+    index = LogIndexField(primary_key=True)
     data = models.BinaryField()
     at = models.DateTimeField(_("time"))
     action = models.CharField(_("action"), max_length=80)
+    # Not indexed: nothing looks entries up by actor, and every append would pay for the index.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+        db_index=False,
     )
     subject_type = models.CharField(max_length=60)
     subject_id = models.CharField(max_length=64)
