@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "liuquan.org",
     "liuquan.laws",
     "liuquan.ledger",
+    "liuquan.calendars",
     "liuquan.powers",
     "liuquan.portal",
     "liuquan.console",

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from liuquan.core.testing import World, build_world
+
+# CI runs on two shared cores: a property that is slow on one example is not wrong, so no per-example
+# deadline (the default 200 ms turns load into flaky failures).
+hypothesis_settings.register_profile("liuquan", deadline=None)
+hypothesis_settings.load_profile("liuquan")
 
 
 @pytest.fixture

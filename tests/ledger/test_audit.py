@@ -17,6 +17,7 @@ from liuquan.ledger.models import TreeTile
 from liuquan.org import actions
 from liuquan.powers import actions as power_actions
 from liuquan.powers import importer
+from liuquan.calendars import actions as calendar_actions
 from tests.laws import corpus_factory
 
 # Columns that are bookkeeping, not state on the record: login time and token use time.
@@ -48,6 +49,9 @@ def busy_world(world, tmp_path):
     )
     actions.do_end_oversight(actor=world.person("head"), oversight=ended)
     actions.do_create_api_token(actor=system, person=world.person("clerk"), label="ingest")
+    calendar_actions.do_set_year(
+        actor=system, year=2027, holidays=[dt.date(2027, 1, 1)], workdays=[], source="测试样例"
+    )
     # The law corpus and a power list, through their own actions.
     laws_actions.do_import_corpus(actor=system, root=corpus_factory.build_corpus(tmp_path / "laws"))
     sheet = tmp_path / "list.xlsx"

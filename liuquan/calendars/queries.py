@@ -1,0 +1,46 @@
+"""The working-day calendar in force: the package's years, overridden and extended by the table."""
+
+from __future__ import annotations
+
+import datetime
+from threading import Lock
+
+from django.db.models import Max
+
+from liuquan.calendars.models import CalendarYear
+from liuquan.core.calendar import DueDate, WorkCalendar, YearSchedule
+
+_cache: dict[str, object] = {}
+_lock = Lock()
+
+
+def schedule_of(row: CalendarYear) -> YearSchedule:
+    return YearSchedule(
+        year=row.year,
+        holidays=frozenset(datetime.date.fromisoformat(day) for day in row.holidays),
+        workdays=frozenset(datetime.date.fromisoformat(day) for day in row.workdays),
+        source=row.source,
+    )
+
+
+def work_calendar() -> WorkCalendar:
+    """The calendar built from the package and every CalendarYear row, rebuilt when a row changes
+    (the rows' count and latest update time are its version)."""
+    stamp = CalendarYear.objects.aggregate(latest=Max("updated_at"))["latest"]
+    version = (CalendarYear.objects.count(), stamp)
+    with _lock:
+        if _cache.get("version") != version or "calendar" not in _cache:
+            rows = list(CalendarYear.objects.all())
+            _cache["calendar"] = WorkCalendar.with_package_years([schedule_of(row) for row in rows])
+            _cache["version"] = version
+        calendar = _cache["calendar"]
+    assert isinstance(calendar, WorkCalendar)
+    return calendar
+
+
+def due_date(start: datetime.date, days: int, *, natural: bool = False) -> DueDate:
+    return work_calendar().due_date(start, days, natural=natural)
+
+
+def years() -> list[CalendarYear]:
+    return list(CalendarYear.objects.all())

@@ -1,0 +1,70 @@
+"""The calendar in force (package + entered years), `liuquan calendar`, and entering a notice."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from liuquan.calendars import actions, queries
+from liuquan.calendars.models import CalendarYear
+from liuquan.core.errors import Forbidden, InvalidInput
+from liuquan.ledger.models import Entry
+from tests.powers.test_import import run
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [("2026-09-28", "20", "2026-10-30"), ("2026-09-25", "20", "2026-10-29"), ("2026-09-18", "1", "2026-09-20")],
+)
+def test_due_dates_from_the_issue(db, capsys, start, days, due):
+    code, out, _ = run(capsys, "calendar", "due", "--start", start, "--days", days, "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["due"] == due and answer["provisional"] is False
+
+
+def test_a_year_without_a_schedule_is_provisional_until_one_is_entered(world, capsys):
+    code, out, _ = run(capsys, "calendar", "due", "--start", "2026-12-20", "--days", "20")
+    assert code == 0 and out.startswith("2027-01-15") and "暂定" in out
+    steward = world.system
+    actions.do_set_year(
+        actor=steward,
+        year=2027,
+        holidays=[D(2027, 1, 1), D(2027, 1, 2), D(2027, 1, 3)],
+        workdays=[],
+        source="测试：手工录入的样例安排（非真实通知）",
+    )
+    answer = queries.due_date(D(2026, 12, 20), 20)
+    assert answer.provisional is False and answer.due == D(2027, 1, 18)
+    assert Entry.objects.filter(action="calendars.set_year").count() == 1
+    code, out, _ = run(capsys, "calendar", "show", "--json")
+    years = {row["year"]: row for row in json.loads(out)["years"]}
+    assert years[2027]["entered"] and not years[2026]["entered"]
+
+
+def test_an_entered_year_overrides_the_package(world):
+    actions.do_set_year(
+        actor=world.system, year=2026, holidays=[D(2026, 10, 1)], workdays=[], source="测试覆盖"
+    )
+    assert queries.work_calendar().is_workday(D(2026, 10, 2)).is_workday is True
+
+
+def test_only_a_steward_enters_a_year_and_bad_schedules_change_nothing(world, capsys):
+    with pytest.raises(Forbidden):
+        actions.do_set_year(actor=world.person("reform_office"), year=2027, holidays=[], workdays=[], source="x")
+    with pytest.raises(InvalidInput) as error:
+        actions.do_set_year(
+            actor=world.system, year=2027, holidays=[D(2028, 1, 1)], workdays=[], source="样例"
+        )
+    assert "2028-01-01" in error.value.message
+    code, _, err = run(
+        capsys, "calendar", "set", "--year", "2027", "--holidays", "2027-02-10..2027-02-01", "--source", "样例"
+    )
+    assert code == 2 and "终点早于起点" in err
+    code, _, err = run(capsys, "calendar", "due", "--start", "2026-13-01", "--days", "2")
+    assert code == 2 and "2026-13-01" in err
+    assert not CalendarYear.objects.exists()
