@@ -72,13 +72,22 @@ def category_of(text: str) -> str | None:
 
 @dataclass
 class Rejected:
+    """A row (or the sheet, row 0) not imported or worth a look: reason in Chinese, reason_en in English."""
+
     sheet: str
     row: int
     column: str | None
     reason: str
+    reason_en: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+            "reason_en": self.reason_en,
+        }
 
 
 @dataclass
@@ -138,11 +147,9 @@ def plan_file(path: Path, index: LawIndex, taken: set[str]) -> FilePlan:
     try:
         result: WorkbookResult = read_workbook(path)
     except WorkbookError as exc:
+        # The reader's messages name the file already.
         raise InvalidInput(
-            f"{path.name}：无法读取（{exc}）",
-            message_en=f"{path.name}: cannot be read ({exc})",
-            code="unreadable_file",
-            file=str(path),
+            exc.message, message_en=exc.message_en, code="unreadable_file", file=str(path)
         ) from None
     plan = FilePlan(file=path, sheets=len(result.sheets), rows_read=sum(s.rows_read for s in result.sheets))
     rejected_rows = {
@@ -152,7 +159,7 @@ def plan_file(path: Path, index: LawIndex, taken: set[str]) -> FilePlan:
         if kind == "rejected"
     }
     for problem in result.problems:
-        entry = Rejected(problem.sheet, problem.row, problem.column, problem.reason)
+        entry = Rejected(problem.sheet, problem.row, problem.column, problem.reason, problem.reason_en)
         (plan.rejected if (problem.sheet, problem.row) in rejected_rows else plan.warnings).append(entry)
     counters: Counter[str] = Counter()
     parents: dict[tuple[str, str], str] = {}
@@ -165,6 +172,8 @@ def plan_file(path: Path, index: LawIndex, taken: set[str]) -> FilePlan:
                     raw.first_row,
                     None,
                     f"权力类型“{raw.category}”无法识别为十类行政权力或公共服务",
+                    f"权力类型 {raw.category!r} is none of the ten kinds of administrative power "
+                    "or public service",
                 )
             )
             continue
@@ -195,7 +204,15 @@ def plan_file(path: Path, index: LawIndex, taken: set[str]) -> FilePlan:
             else _next_code(category, counters, taken)
         )
         if code in taken:
-            plan.rejected.append(Rejected(raw.sheet, raw.first_row, None, f"事项编码 {code} 重复"))
+            plan.rejected.append(
+                Rejected(
+                    raw.sheet,
+                    raw.first_row,
+                    None,
+                    f"事项编码 {code} 重复：草稿版本或本次导入中已有事项使用该编码",
+                    f"item code {code} is already used in the draft edition or earlier in this import",
+                )
+            )
             continue
         taken.add(code)
         if not raw.sub_name:
@@ -210,7 +227,16 @@ def plan_file(path: Path, index: LawIndex, taken: set[str]) -> FilePlan:
             for c in parsed.citations
         ]
         for basis_problem in parsed.problems:
-            plan.warnings.append(Rejected(raw.sheet, raw.first_row, None, f"实施依据：{basis_problem}"))
+            # The citation parser (laws.citations) words its problems in English only.
+            plan.warnings.append(
+                Rejected(
+                    raw.sheet,
+                    raw.first_row,
+                    None,
+                    f"实施依据中的法规引用需核对：{basis_problem}",
+                    f"实施依据: {basis_problem}",
+                )
+            )
         duties = [
             ResponsibilityInput(
                 content=duty.stage_or_content,

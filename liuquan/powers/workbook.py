@@ -15,7 +15,11 @@ What real lists look like, and so what this module copes with:
 
 read_workbook() never guesses silently: every row below the header ends up as part of an item, or is
 classified (blank, note, total, section, repeated header), or is reported as a RowProblem with the cell
-it is about. Only a file that cannot be read as a workbook at all raises WorkbookError.
+it is about. Only a file that cannot be read as a workbook at all raises WorkbookError. Reports and
+errors are in Chinese, with the English beside them (RowProblem.reason_en, WorkbookError.message_en).
+
+Finding the header and what each column holds is headers.py; opening the file and rendering cells is
+sheetfiles.py. Their public names are importable from here too.
 
 Reading is streaming for .xlsx: a first pass over the sheet XML finds merged ranges, formulas without a
 cached value and the used size (stopping as soon as a sheet passes max_rows), then openpyxl's read-only
@@ -26,14 +30,30 @@ it whole.
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from liuquan.powers.headers import (
+    CATEGORIES,
+    FIELD_ALIASES,
+    FIELD_LABELS,
+    HEADER_MIN_FIELDS,
+    HEADER_SEARCH_ROWS,
+    ITEM_FIELDS,
+    RESPONSIBILITY_FIELDS,
+    Columns,
+    Grid,
+    Merges,
+    category_in,
+    collapse_label,
+    find_header,
+    header_key,
+    match_field,
+)
 from liuquan.powers.sheetfiles import (
+    Message,
     RowProblem,
     SheetSource,
     WorkbookError,
@@ -48,6 +68,11 @@ __all__ = [
     "CATEGORIES",
     "FIELD_ALIASES",
     "FIELD_LABELS",
+    "HEADER_MIN_FIELDS",
+    "HEADER_SEARCH_ROWS",
+    "ITEM_FIELDS",
+    "RESPONSIBILITY_FIELDS",
+    "Message",
     "RawItem",
     "RawResponsibility",
     "RowProblem",
@@ -121,145 +146,12 @@ class WorkbookResult:
     sheets: list[SheetSummary]
     items: list[RawItem]
     problems: list[RowProblem]
-    # Sheets without a recognisable header, with the reason (an empty Sheet2 is the usual one).
-    skipped_sheets: dict[str, str] = field(default_factory=dict)
+    # Sheets without a recognisable header, with the reason (an empty Sheet2 is the usual one: EMPTY_SHEET).
+    skipped_sheets: dict[str, Message] = field(default_factory=dict)
 
 
-# Fields, in the order of the common 14-column header. Responsibility fields fill RawResponsibility.
-ITEM_FIELDS = (
-    "seq",
-    "name",
-    "sub_name",
-    "category",
-    "basis",
-    "subject",
-    "handling_unit",
-    "level",
-    "duty",
-    "note",
-)
-RESPONSIBILITY_FIELDS = ("stage_or_content", "responsibility_basis", "accountable", "accountability_cases")
+EMPTY_SHEET = Message("空工作表", "empty")
 
-FIELD_LABELS: dict[str, str] = {
-    "seq": "序号",
-    "name": "事项名称",
-    "sub_name": "子项名称",
-    "category": "权力类型",
-    "basis": "实施依据",
-    "subject": "行使主体",
-    "handling_unit": "承办机构",
-    "level": "实施层级及权限",
-    "duty": "部门职责",
-    "stage_or_content": "责任事项内容",
-    "responsibility_basis": "责任事项依据",
-    "accountable": "追责对象范围",
-    "accountability_cases": "追责情形",
-    "note": "备注",
-}
-
-# Header aliases per field, compared after _header_key() (NFKC, no whitespace, no * marks). The first of
-# each list is the name the eleven published lists use; the others are the names other cities' and
-# provinces' lists and the 政务服务 事项 catalogue use for the same column.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "seq": ("序号", "编号", "序列号", "顺序号", "事项序号", "项目序号", "序"),
-    "name": (
-        "事项名称",
-        "权力事项名称",
-        "职权名称",
-        "权力名称",
-        "事项名称(主项)",
-        "主项名称",
-        "权责事项名称",
-        "权责事项",
-        "权力事项",
-        "职权事项",
-        "行政职权名称",
-        "项目名称",
-        "事项",
-    ),
-    "sub_name": ("子项名称", "子项", "事项名称(子项)", "子项事项名称", "子事项名称", "子项目名称"),
-    "category": (
-        "权力类型",
-        "职权类别",
-        "权力类别",
-        "事项类型",
-        "职权类型",
-        "权力分类",
-        "事项类别",
-        "权责类型",
-        "类别",
-        "类型",
-    ),
-    "basis": (
-        "实施依据",
-        "设定依据",
-        "法律依据",
-        "依据",
-        "设定和实施依据",
-        "设定依据和实施依据",
-        "法定依据",
-        "行使依据",
-        "职权依据",
-        "权力依据",
-    ),
-    "subject": ("行使主体", "实施主体", "实施机关", "行使机关", "行权主体", "实施部门"),
-    "handling_unit": (
-        "承办机构",
-        "责任科室",
-        "承办科室",
-        "内设机构",
-        "承办处室",
-        "责任处室",
-        "承办单位",
-        "责任股室",
-        "承办股室",
-    ),
-    "level": (
-        "实施层级及权限",
-        "实施层级",
-        "行使层级",
-        "层级",
-        "行使层级及权限",
-        "层级及权限",
-        "实施层级和权限",
-    ),
-    "duty": ("部门职责", "职责", "部门职责依据", "职责依据"),
-    "stage_or_content": ("责任事项内容", "责任事项", "责任内容", "职责事项", "责任环节", "责任事项及内容"),
-    "responsibility_basis": ("责任事项依据", "责任依据", "责任事项设定依据", "责任事项的依据"),
-    "accountable": ("追责对象范围", "追责对象", "问责对象", "追责对象及范围", "责任追究对象"),
-    "accountability_cases": (
-        "追责情形",
-        "问责情形",
-        "追责情形及依据",
-        "责任追究情形",
-        "追究情形",
-        "追责依据",
-    ),
-    "note": ("备注", "说明", "备注说明"),
-}
-
-# The ten 权力类型 of the design plus the names some lists use beside them.
-CATEGORIES = (
-    "行政许可",
-    "行政处罚",
-    "行政强制",
-    "行政征收",
-    "行政征用",
-    "行政给付",
-    "行政检查",
-    "行政确认",
-    "行政奖励",
-    "行政裁决",
-    "其他行政权力",
-    "其他权力",
-    "公共服务",
-)
-
-HEADER_SEARCH_ROWS = 6
-# A header row must name 事项名称 and at least this many fields in all.
-HEADER_MIN_FIELDS = 3
-# Columns past this with a value are reported rather than read: no real list is that wide, and a sheet
-# formatted to column XFD would otherwise make every row 16,384 cells.
 
 # Short label fields have their inner whitespace removed where it only wraps Chinese text ("行政\n处罚").
 _LABEL_FIELDS = frozenset({"seq", "name", "sub_name", "category", "subject", "handling_unit"})
@@ -279,347 +171,11 @@ _SECTION_NUMBER = re.compile(
     r"^(?:[一二三四五六七八九十]+|\d+|[(（][一二三四五六七八九十\d]+[)）])\s*[、.．]?"
 )
 _SEQ_LIKE = re.compile(r"^[\d\s.,，、\-－—~～()（）]+$")
-_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def _header_key(text: str) -> str:
-    """The form a header is compared in: NFKC (full-width brackets become ASCII), no whitespace, no marks."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*※★☆")
-
-
-_ALIAS_INDEX: dict[str, str] = {}
-for _field_name, _aliases in FIELD_ALIASES.items():
-    for _alias in _aliases:
-        _ALIAS_INDEX.setdefault(_header_key(_alias), _field_name)
-
-
-@functools.lru_cache(maxsize=4096)
-def _match_field(text: str) -> str | None:
-    """The field a header names, trying it as written, then without trailing (…) notes.
-
-    As written first, so that 事项名称（子项） is 子项名称 and not 事项名称 once its note is dropped.
-    """
-    key = _header_key(text)
-    while key:
-        found = _ALIAS_INDEX.get(key)
-        if found is not None:
-            return found
-        shorter = _TRAILING_NOTE.sub("", key)
-        if shorter == key:
-            return None
-        key = shorter
-    return None
-
-
-def _is_wide(char: str) -> bool:
-    return ord(char) > 0x2E7F
-
-
-def _collapse_label(text: str) -> str:
-    """Removes whitespace that only wraps Chinese text; a single space stays between Latin words."""
-
-    def replace(match: re.Match[str]) -> str:
-        start, end = match.start(), match.end()
-        before = text[start - 1] if start > 0 else ""
-        after = text[end] if end < len(text) else ""
-        if not before or not after or _is_wide(before) or _is_wide(after):
-            return ""
-        return " "
-
-    return _WHITESPACE.sub(replace, text).strip()
 
 
 def _clean_text(text: str) -> str:
     """Long text keeps its line breaks (they separate numbered points); only the ends are trimmed."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def category_in(text: str) -> str | None:
-    """The 权力类型 a sheet name or a section heading names: 行政处罚（254项） → 行政处罚."""
-    key = _header_key(text)
-    while True:
-        shorter = _TRAILING_NOTE.sub("", key)
-        if shorter == key:
-            break
-        key = shorter
-    if key in CATEGORIES:
-        return key
-    found = [category for category in CATEGORIES if category in key]
-    # 其他行政权力 also contains no other name, but a heading naming two types is ambiguous.
-    return found[0] if len(found) == 1 else None
-
-
-# ---------------------------------------------------------------------------------------------------
-# Header
-
-
-@dataclass
-class _Columns:
-    """How the header's columns (0-based) map to fields."""
-
-    header_rows: tuple[int, ...]
-    fields: dict[str, list[int]]
-    duplicates: dict[str, list[int]]
-    # Columns kept in RawItem.extra: unknown headers, duplicates, and data under no header.
-    extra: dict[int, str]
-    labels: dict[int, str]
-    field_of: dict[int, str]
-    problems: list[RowProblem]
-
-
-class _Merges:
-    def __init__(self, ranges: Iterable[tuple[int, int, int, int]], last_row: int, last_col: int) -> None:
-        self.anchor_of: dict[tuple[int, int], tuple[int, int]] = {}
-        self.range_at: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-        for min_row, min_col, max_row, max_col in ranges:
-            # A merge may reach far past the data (A1:XFD1 for a title); only the used area matters.
-            max_row, max_col = min(max_row, last_row), min(max_col, last_col)
-            if min_row > max_row or min_col > max_col or (min_row == max_row and min_col == max_col):
-                continue
-            anchor = (min_row, min_col - 1)
-            self.range_at[anchor] = (min_row, min_col, max_row, max_col)
-            for row in range(min_row, max_row + 1):
-                for col in range(min_col - 1, max_col):
-                    if (row, col) != anchor:
-                        self.anchor_of[(row, col)] = anchor
-
-    def span(self, row: int, col: int) -> int:
-        """How many columns the merge anchored at this cell covers (1 if none)."""
-        merged = self.range_at.get((row, col))
-        return merged[3] - merged[1] + 1 if merged else 1
-
-
-class _Grid:
-    """Rows seen so far, enough to resolve merged cells: anchors' values are kept, the rest dropped."""
-
-    def __init__(self, merges: _Merges) -> None:
-        self.merges = merges
-        self.anchor_values: dict[tuple[int, int], str] = {}
-
-    def remember(self, row: int, texts: list[str]) -> None:
-        for col, text in enumerate(texts):
-            if text and (row, col) in self.merges.range_at:
-                self.anchor_values[(row, col)] = text
-
-    def covering(self, row: int, col: int) -> tuple[int, int] | None:
-        return self.merges.anchor_of.get((row, col))
-
-    def value_of_anchor(self, anchor: tuple[int, int]) -> str:
-        return self.anchor_values.get(anchor, "")
-
-
-def _row_field_hits(texts: list[str]) -> dict[str, int]:
-    hits: dict[str, int] = {}
-    for col, text in enumerate(texts):
-        if text:
-            found = _match_field(text)
-            if found is not None and found not in hits:
-                hits[found] = col
-    return hits
-
-
-def _header_qualifies(hits: dict[str, int]) -> bool:
-    return "name" in hits and len(hits) >= HEADER_MIN_FIELDS
-
-
-def _resolved(grid: _Grid, rows: dict[int, list[str]], row: int, col: int) -> str:
-    """A header cell's text, taking a merged cell's text for every cell it covers."""
-    anchor = grid.covering(row, col)
-    if anchor is not None:
-        source = rows.get(anchor[0], [])
-        return source[anchor[1]] if anchor[1] < len(source) else ""
-    texts = rows.get(row, [])
-    return texts[col] if col < len(texts) else ""
-
-
-def _is_subheader(grid: _Grid, rows: dict[int, list[str]], top: int, width: int) -> bool:
-    """Whether row top+1 holds sub-headings under merged group headings of row top (and is not data)."""
-    below = rows.get(top + 1)
-    if not below:
-        return False
-    group_cols: set[int] = set()
-    for col in range(width):
-        merged = grid.merges.range_at.get((top, col))
-        if merged and merged[3] > merged[1] and merged[0] == top:
-            group_cols.update(range(merged[1] - 1, merged[3]))
-    if not group_cols:
-        return False
-    seen_any = False
-    for col, text in enumerate(below):
-        if not text or grid.covering(top + 1, col) is not None:
-            continue
-        seen_any = True
-        if col not in group_cols and _resolved(grid, rows, top, col):
-            return False
-        short = len(_header_key(text)) <= 12
-        group = _resolved(grid, rows, top, col)
-        if not (short or _match_field(text) or _match_field(group + text)):
-            return False
-    return seen_any
-
-
-def _is_group_row(grid: _Grid, rows: dict[int, list[str]], row: int, width: int) -> bool:
-    """Whether the row above a header is a group heading row rather than a title over the table.
-
-    A title is one cell, merged over all or part of the width (统计局's spans E:L); group headings are
-    several cells, or a heading such as 序号 merged down into the header row.
-    """
-    if row < 1 or row not in rows:
-        return False
-    several = sum(1 for text in rows[row] if text) >= 2
-    for col in range(width):
-        merged = grid.merges.range_at.get((row, col))
-        if merged is None:
-            continue
-        if merged[2] > row:  # merged down into the header row: 序号 over two rows
-            return True
-        if several and merged[3] > merged[1]:
-            return True
-    return False
-
-
-def _header_candidates(top: str, bottom: str) -> list[str]:
-    # group+sub first: 责任事项 over 依据 is 责任事项依据, not the 实施依据 that 依据 alone would be.
-    if bottom:
-        return [top + bottom, bottom, top] if top else [bottom]
-    return [top] if top else []
-
-
-def _find_header(
-    grid: _Grid, rows: dict[int, list[str]], width: int, sheet: str
-) -> tuple[_Columns | None, str]:
-    best: tuple[int, int, list[str]] | None = None
-    for row in range(1, HEADER_SEARCH_ROWS + 1):
-        texts = rows.get(row)
-        if not texts:
-            continue
-        hits = _row_field_hits(texts)
-        if _header_qualifies(hits):
-            if _is_subheader(grid, rows, row, width):
-                return _build_columns(grid, rows, (row, row + 1), width, sheet), ""
-            if _is_group_row(grid, rows, row - 1, width):
-                return _build_columns(grid, rows, (row - 1, row), width, sheet), ""
-            return _build_columns(grid, rows, (row,), width, sheet), ""
-        # Group headings over sub-headings may only name enough fields together. A title is one
-        # cell, so it is never taken for a row of group headings.
-        if sum(1 for text in texts if text) >= 2 and _is_subheader(grid, rows, row, width):
-            combined = _build_columns(grid, rows, (row, row + 1), width, sheet)
-            if "name" in combined.fields and len(combined.fields) >= HEADER_MIN_FIELDS:
-                return combined, ""
-        if best is None or len(hits) > best[1]:
-            best = (row, len(hits), [FIELD_LABELS[name] for name in hits])
-    if best is None or best[1] == 0:
-        return None, f"no header row in rows 1-{HEADER_SEARCH_ROWS} (no cell names a known column)"
-    row, _count, labels = best
-    return None, (
-        f"no header row in rows 1-{HEADER_SEARCH_ROWS}: a header must name 事项名称 and "
-        f"{HEADER_MIN_FIELDS - 1} more known columns; the closest, row {row}, names only {'、'.join(labels)}"
-    )
-
-
-def _build_columns(
-    grid: _Grid, rows: dict[int, list[str]], header_rows: tuple[int, ...], width: int, sheet: str
-) -> _Columns:
-    top_row, bottom_row = header_rows[0], header_rows[-1]
-    fields: dict[str, list[int]] = {}
-    duplicates: dict[str, list[int]] = {}
-    extra: dict[int, str] = {}
-    labels: dict[int, str] = {}
-    field_of: dict[int, str] = {}
-    problems: list[RowProblem] = []
-    used_keys: set[str] = set()
-
-    def extra_key(label: str, col: int) -> str:
-        key = label or f"column {column_letter(col + 1)}"
-        if key in used_keys:
-            key = f"{key} ({column_letter(col + 1)})"
-        used_keys.add(key)
-        return key
-
-    texts: list[tuple[str, str]] = []
-    for col in range(width):
-        top = _resolved(grid, rows, top_row, col)
-        bottom = ""
-        if bottom_row != top_row:
-            anchor = grid.covering(bottom_row, col)
-            if anchor is None or anchor[0] == bottom_row:
-                bottom = _resolved(grid, rows, bottom_row, col)
-        texts.append((_collapse_label(top), _collapse_label(bottom)))
-    last_labelled = max((col for col, (top, bottom) in enumerate(texts) if top or bottom), default=-1)
-
-    for col, (top_label, bottom_label) in enumerate(texts):
-        label = bottom_label or top_label
-        labels[col] = label
-        found = next(
-            (f for f in (_match_field(c) for c in _header_candidates(top_label, bottom_label)) if f), None
-        )
-        letter = column_letter(col + 1)
-        if found is None and not label and col - 1 in field_of and col < last_labelled:
-            # A blank header inside the table, right of a field: the header merge over both columns
-            # was lost (农业农村局 merged H1:I1 in three of its nine sheets and not in the others).
-            found = field_of[col - 1]
-            problems.append(
-                RowProblem(
-                    sheet,
-                    bottom_row,
-                    letter,
-                    f"column {letter} has no header; read with column {column_letter(col)} "
-                    f"({FIELD_LABELS[found]}) to its left, as if that header were merged over both",
-                )
-            )
-        if found is None:
-            if label:
-                extra[col] = extra_key(label, col)
-                problems.append(
-                    RowProblem(
-                        sheet, bottom_row, letter, f"column {label!r} is not a known field; kept in extra"
-                    )
-                )
-            else:
-                extra[col] = extra_key("", col)
-            continue
-        if found not in fields:
-            fields[found] = [col]
-            field_of[col] = found
-            continue
-        previous = fields[found][-1]
-        if previous == col - 1:
-            # One field over two columns: a header merged across both (实施层级及权限 over 层级 | 权限),
-            # or the same header side by side (住建局 writes 实施层级及权限 twice). Read as one, joined.
-            fields[found].append(col)
-            field_of[col] = found
-            same_merge = any(
-                grid.covering(row, col) in ((row, previous), grid.covering(row, previous))
-                and grid.covering(row, col) is not None
-                for row in header_rows
-            )
-            if not same_merge and label and labels[previous] != label:
-                problems.append(
-                    RowProblem(
-                        sheet,
-                        bottom_row,
-                        letter,
-                        f"columns {column_letter(previous + 1)} ({labels[previous]!r}) and {letter} "
-                        f"({label!r}) both read as {FIELD_LABELS[found]}; their text is joined",
-                    )
-                )
-            continue
-        duplicates.setdefault(found, []).append(col)
-        # Suffixed with the column letter, as the plain label would read as the field's own column.
-        key = extra_key(f"{label} ({letter})", col)
-        extra[col] = key
-        first_letter = column_letter(fields[found][0] + 1)
-        problems.append(
-            RowProblem(
-                sheet,
-                bottom_row,
-                letter,
-                f"duplicate header {label!r} (first in column {first_letter}); the first column is read and "
-                f"this one kept in extra[{key!r}], and used where the first is blank",
-            )
-        )
-    return _Columns(header_rows, fields, duplicates, extra, labels, field_of, problems)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -647,8 +203,8 @@ class _RowView:
 
 
 class _SheetReader:
-    columns: _Columns
-    grid: _Grid
+    columns: Columns
+    grid: Grid
 
     def __init__(self, source: SheetSource) -> None:
         self.source = source
@@ -668,9 +224,9 @@ class _SheetReader:
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def problem(self, row: int, col: int | None, reason: str) -> None:
+    def problem(self, row: int, col: int | None, reason: str, reason_en: str) -> None:
         letter = column_letter(col + 1) if col is not None else None
-        self.problems.append(RowProblem(self.name, row, letter, reason))
+        self.problems.append(RowProblem(self.name, row, letter, reason, reason_en))
 
     def count(self, kind: str, row: int) -> None:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
@@ -679,13 +235,14 @@ class _SheetReader:
 
     # -- driver --------------------------------------------------------------------------------------
 
-    def read(self) -> tuple[SheetSummary | None, str]:
+    def read(self) -> tuple[SheetSummary | None, Message | None]:
+        """The sheet's summary, or None and why the sheet was not read."""
         source = self.source
         if source.last_row == 0:
-            return None, "empty"
-        self.grid = _Grid(_Merges(source.merges, source.last_row, source.last_col))
+            return None, EMPTY_SHEET
+        self.grid = Grid(Merges(source.merges, source.last_row, source.last_col))
         rows = source.rows()
-        buffered: dict[int, tuple[list[str], dict[int, str]]] = {}
+        buffered: dict[int, tuple[list[str], dict[int, Message]]] = {}
         # The header is within the first rows (plus one for a sub-header row): only those are buffered.
         for number, texts, notes in rows:
             texts = _blank_spaces(texts)
@@ -693,7 +250,7 @@ class _SheetReader:
             self.grid.remember(number, texts)
             if number > HEADER_SEARCH_ROWS:
                 break
-        columns, why = _find_header(
+        columns, why = find_header(
             self.grid, {number: texts for number, (texts, _) in buffered.items()}, source.last_col, self.name
         )
         if columns is None:
@@ -734,7 +291,7 @@ class _SheetReader:
             classified_rows=dict(self.classified),
             hidden=source.hidden,
         )
-        return summary, ""
+        return summary, None
 
     def _report_missing_fields(self) -> None:
         header_row = self.columns.header_rows[-1]
@@ -743,10 +300,12 @@ class _SheetReader:
                 continue
             label = FIELD_LABELS[name]
             if name == "category" and self.category_from_name:
-                reason = f"no {label} column; items take {self.category_from_name!r} from the sheet name"
+                taken = self.category_from_name
+                reason = f"没有{label}列；各事项按工作表名称取“{taken}”"
+                reason_en = f"no {label} column; items take {taken!r} from the sheet name"
             else:
-                reason = f"no {label} column"
-            self.problems.append(RowProblem(self.name, header_row, None, reason))
+                reason, reason_en = f"没有{label}列", f"no {label} column"
+            self.problems.append(RowProblem(self.name, header_row, None, reason, reason_en))
 
     # -- one row -------------------------------------------------------------------------------------
 
@@ -773,27 +332,30 @@ class _SheetReader:
                 spilled[col] = value
         return _RowView(number, own, from_above, spilled, hidden)
 
-    def handle_row(self, number: int, texts: list[str], notes: dict[int, str]) -> None:
+    def handle_row(self, number: int, texts: list[str], notes: dict[int, Message]) -> None:
         for col, note in sorted(notes.items()):
-            self.problem(number, col, note)
+            self.problem(number, col, note.zh, note.en)
         for col, formula in self.formulas_by_row.get(number, []):
-            shown = f"={formula}" if formula else "a shared formula"
+            shown = f"公式 ={formula} " if formula else "共享公式"
+            shown_en = f"={formula}" if formula else "a shared formula"
             self.problem(
                 number,
                 col,
-                f"formula {shown} was saved without its result (the file was never recalculated), so it "
+                f"{shown}保存时没有计算结果（文件从未重新计算），读作空白；请在 Excel 或 WPS 中打开并保存后再导入",
+                f"formula {shown_en} was saved without its result (the file was never recalculated), so it "
                 "reads as blank; open and save the file in Excel or WPS",
             )
         row = self.view(number, texts)
         if row.hidden:
             # One report per row: 文化旅游局 hides a whole 县市区级 row under each item's merges.
             cols = sorted(row.hidden)
-            letters = ", ".join(column_letter(col + 1) for col in cols)
+            first = _short(row.hidden[cols[0]])
             self.problem(
                 number,
                 cols[0],
-                f"text in {letters} lies under merged cells, so Excel does not show it and it is not read "
-                f"(first: {_short(row.hidden[cols[0]])!r})",
+                f"{_letters_zh(cols)}列有文字被合并单元格遮住，Excel 中看不到，未读取（第一处：“{_one_line(first)}”）",
+                f"text in {_letters(cols)} lies under merged cells, so Excel does not show it and it is not read "
+                f"(first: {first!r})",
             )
         filled = [col for col, text in enumerate(row.own) if text]
         if not filled:
@@ -819,13 +381,13 @@ class _SheetReader:
         hits = sum(
             1
             for col in filled
-            if len(row.own[col]) <= 30 and _match_field(row.own[col]) == columns.field_of.get(col)
+            if len(row.own[col]) <= 30 and match_field(row.own[col]) == columns.field_of.get(col)
         )
         if hits >= HEADER_MIN_FIELDS:
             return "header"
         first_col = filled[0]
         first = row.own[first_col]
-        first_key = _header_key(first[:60])
+        first_key = header_key(first[:60])
         # Totals, notes and signatures start at the left edge; a 备注 cell further right is data.
         at_left = first_col <= columns.fields["name"][0]
         if at_left and _TOTAL.match(first_key):
@@ -862,25 +424,27 @@ class _SheetReader:
         if not parts:
             for col in self.columns.duplicates.get(name, []):
                 if row.own[col]:
+                    label, letter = FIELD_LABELS[name], column_letter(col + 1)
                     self.problem(
                         row.number,
                         cols[0],
-                        f"{FIELD_LABELS[name]} is blank here; read the duplicate column {column_letter(col + 1)}",
+                        f"{label}此处为空；改读重复的{letter}列",
+                        f"{label} is blank here; read the duplicate column {letter}",
                     )
                     parts.append(row.own[col])
                     break
         joined = "\n".join(parts)
-        return _collapse_label(joined) if name in _LABEL_FIELDS else _clean_text(joined)
+        return collapse_label(joined) if name in _LABEL_FIELDS else _clean_text(joined)
 
     def place(self, row: _RowView, filled: list[int]) -> None:
         if row.spilled:
             cols = sorted(row.spilled)
             anchor = self.grid.covering(row.number, cols[0])
-            letters = ", ".join(column_letter(col + 1) for col in cols)
             self.problem(
                 row.number,
                 anchor[1] if anchor else cols[0],
-                f"a cell merged across columns of different fields; its text is read for {letters} too",
+                f"单元格合并跨越了不同栏目的列；其文字也作为{_letters_zh(cols)}列的内容读取",
+                f"a cell merged across columns of different fields; its text is read for {_letters(cols)} too",
             )
         seq = self.field_value(row, "seq", inherit=False)
         name = self.field_value(row, "name", inherit=False)
@@ -892,6 +456,7 @@ class _SheetReader:
                 self.problem(
                     row.number,
                     filled[0],
+                    "序号、事项名称、子项名称都为空，上方也没有紧邻的事项可接续",
                     "no 序号, 事项名称 or 子项名称, and no item directly above for the row to continue",
                 )
                 return
@@ -901,7 +466,12 @@ class _SheetReader:
         seq_cols = self.columns.fields.get("seq", [])
         if not name and not sub and all(col in seq_cols for col in filled):
             self.count("rejected", row.number)
-            self.problem(row.number, filled[0], f"only 序号 {seq!r} is filled in; the row is not read")
+            self.problem(
+                row.number,
+                filled[0],
+                f"只填了序号“{seq}”；该行未读取",
+                f"only 序号 {seq!r} is filled in; the row is not read",
+            )
             return
         if current is not None:
             cur_seq, cur_name, cur_sub = current.identity
@@ -929,9 +499,9 @@ class _SheetReader:
         if previous is not None and not values["seq"] and values["name"] == previous.name:
             values["seq"] = previous.seq
         if not values["name"]:
-            self.problem(row.number, name_col, "事项名称 is blank")
+            self.problem(row.number, name_col, "事项名称为空", "事项名称 is blank")
         if not values["seq"] and "seq" in fields:
-            self.problem(row.number, fields["seq"][0], "序号 is blank")
+            self.problem(row.number, fields["seq"][0], "序号为空", "序号 is blank")
         category, source = self._category(row, values["category"])
         extra = {key: self._extra_text(row, col, inherit=True) for col, key in self.columns.extra.items()}
         item = RawItem(
@@ -957,10 +527,12 @@ class _SheetReader:
             item.responsibilities.append(_responsibility(responsibility, row.number))
         identity = (item.seq, item.name, item.sub_name or "")
         if item.name and identity in self.seen:
+            first = self.seen[identity]
             self.problem(
                 row.number,
                 name_col,
-                f"the same 序号, 事项名称 and 子项名称 as the item at row {self.seen[identity]}",
+                f"序号、事项名称和子项名称与第{first}行的事项相同",
+                f"the same 序号, 事项名称 and 子项名称 as the item at row {first}",
             )
         self.seen.setdefault(identity, row.number)
         self.current = _Builder(item, identity)
@@ -968,25 +540,34 @@ class _SheetReader:
     def _category(self, row: _RowView, written: str) -> tuple[str, str]:
         column = self.columns.fields.get("category", [None])[0]
         if written:
-            if self.category_from_name and written != self.category_from_name:
+            named = self.category_from_name
+            if named and written != named:
                 self.problem(
                     row.number,
                     column,
-                    f"权力类型 {written!r} differs from the sheet name's {self.category_from_name!r}; "
-                    f"kept {written!r}",
+                    f"权力类型“{written}”与工作表名称中的“{named}”不一致；保留“{written}”",
+                    f"权力类型 {written!r} differs from the sheet name's {named!r}; kept {written!r}",
                 )
             return written, "column"
         if self.section_category:
-            category, source, origin = self.section_category, "section", "the section heading above"
+            category, source = self.section_category, "section"
+            origin, origin_en = "上方的分节标题", "the section heading above"
         elif self.category_from_name:
-            category, source, origin = self.category_from_name, "sheet", "the sheet name"
+            category, source = self.category_from_name, "sheet"
+            origin, origin_en = "工作表名称", "the sheet name"
         else:
-            category, source, origin = "", "", ""
+            category, source, origin, origin_en = "", "", "", ""
         if column is not None:
-            taken = f"; took {category!r} from {origin}" if category else ""
-            self.problem(row.number, column, f"权力类型 is blank{taken}")
+            taken = f"；按{origin}取“{category}”" if category else ""
+            taken_en = f"; took {category!r} from {origin_en}" if category else ""
+            self.problem(row.number, column, f"权力类型为空{taken}", f"权力类型 is blank{taken_en}")
         elif not category:
-            self.problem(row.number, None, "no 权力类型: no such column, section heading or sheet name")
+            self.problem(
+                row.number,
+                None,
+                "没有权力类型：既没有权力类型列，也没有分节标题或工作表名称可依",
+                "no 权力类型: no such column, section heading or sheet name",
+            )
         return category, source
 
     def _extra_text(self, row: _RowView, col: int, inherit: bool) -> str:
@@ -1013,19 +594,21 @@ class _SheetReader:
             elif name == "note":
                 item.note = f"{existing}\n{text}"
             elif name in _KEEP_FIRST_FIELDS:
+                label, new, kept = FIELD_LABELS[name], _short(text), _short(existing)
                 self.problem(
                     row.number,
                     col,
-                    f"{FIELD_LABELS[name]} {_short(text)!r} differs from {_short(existing)!r} of the item at "
-                    f"row {item.first_row}; kept the first",
+                    f"{label}“{_one_line(new)}”与第{item.first_row}行事项的“{_one_line(kept)}”不同；保留前者",
+                    f"{label} {new!r} differs from {kept!r} of the item at row {item.first_row}; kept the first",
                 )
             else:
                 setattr(item, name, f"{existing}\n{text}")
+                label = FIELD_LABELS[name]
                 self.problem(
                     row.number,
                     col,
-                    f"{FIELD_LABELS[name]} differs from that of the item at row {item.first_row}; "
-                    "appended this text to it",
+                    f"{label}与第{item.first_row}行事项的不同；已把本行文字接在其后",
+                    f"{label} differs from that of the item at row {item.first_row}; appended this text to it",
                 )
         for col, key in self.columns.extra.items():
             text = self._extra_text(row, col, inherit=False)
@@ -1072,6 +655,19 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _one_line(text: str) -> str:
+    """Cell text quoted in a Chinese report: line breaks would split the report (the English uses repr)."""
+    return " ".join(text.split())
+
+
+def _letters(cols: list[int]) -> str:
+    return ", ".join(column_letter(col + 1) for col in cols)
+
+
+def _letters_zh(cols: list[int]) -> str:
+    return "、".join(column_letter(col + 1) for col in cols)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Entry point
 
@@ -1094,18 +690,29 @@ def read_workbook(path: Path, *, max_rows: int = 100_000) -> WorkbookResult:
         sheets: list[SheetSummary] = []
         items: list[RawItem] = []
         problems: list[RowProblem] = []
-        skipped: dict[str, str] = {}
+        skipped: dict[str, Message] = {}
         for source in sources:
             reader = _SheetReader(source)
             summary, why = reader.read()
             if summary is None:
+                why = why or EMPTY_SHEET
                 skipped[source.name] = why
-                if why != "empty":
-                    problems.append(RowProblem(source.name, 0, None, f"sheet not read: {why}"))
+                if why != EMPTY_SHEET:
+                    problems.append(
+                        RowProblem(
+                            source.name, 0, None, f"工作表未读取：{why.zh}", f"sheet not read: {why.en}"
+                        )
+                    )
                 continue
             if source.hidden:
                 problems.append(
-                    RowProblem(source.name, 0, None, "the sheet is hidden in the workbook; read anyway")
+                    RowProblem(
+                        source.name,
+                        0,
+                        None,
+                        "该工作表在工作簿中是隐藏的；仍已读取",
+                        "the sheet is hidden in the workbook; read anyway",
+                    )
                 )
             sheets.append(summary)
             items.extend(reader.items)
@@ -1115,16 +722,20 @@ def read_workbook(path: Path, *, max_rows: int = 100_000) -> WorkbookResult:
             close()
     if not sheets:
         if not skipped:
-            raise WorkbookError(f"{path.name} has no sheets")
-        reasons = "; ".join(f"{name!r}: {why}" for name, why in skipped.items())
-        raise WorkbookError(f"{path.name} has no sheet with a recognisable header ({reasons})")
+            raise WorkbookError(f"{path.name} 中没有工作表", message_en=f"{path.name} has no sheets")
+        reasons = "；".join(f"“{name}”：{why.zh}" for name, why in skipped.items())
+        reasons_en = "; ".join(f"{name!r}: {why.en}" for name, why in skipped.items())
+        raise WorkbookError(
+            f"{path.name} 中没有能识别出表头的工作表（{reasons}）",
+            message_en=f"{path.name} has no sheet with a recognisable header ({reasons_en})",
+        )
     problems.sort(key=lambda p: (_sheet_order(sheets, skipped, p.sheet), p.row, column_index(p.column or "")))
     return WorkbookResult(
         file=path, format=file_format, sheets=sheets, items=items, problems=problems, skipped_sheets=skipped
     )
 
 
-def _sheet_order(sheets: list[SheetSummary], skipped: dict[str, str], name: str) -> int:
+def _sheet_order(sheets: list[SheetSummary], skipped: dict[str, Message], name: str) -> int:
     for index, sheet in enumerate(sheets):
         if sheet.name == name:
             return index

@@ -37,7 +37,10 @@ def test_a_list_is_reviewed_and_published_through_the_api(world):
     assert missing.status_code == 404
 
     merged = post(
-        office, base + "/items/A2/disposition", {"kind": "merge", "reason": "并入A1", "target_code": "A1"}, "put"
+        office,
+        base + "/items/A2/disposition",
+        {"kind": "merge", "reason": "并入A1", "target_code": "A1"},
+        "put",
     )
     assert api_json(merged)["kind_name"] == "合并"
     post(office, base + "/items/A1/disposition", {"kind": "keep", "reason": "依据充分"}, "put")
@@ -50,7 +53,10 @@ def test_a_list_is_reviewed_and_published_through_the_api(world):
 
     detail = api_json(clerk.get(base))
     assert detail["status"] == "published" and detail["allowed_moves"] == []
-    assert {row["code"]: row["disposition"]["kind"] for row in detail["items"]} == {"A1": "keep", "A2": "merge"}
+    assert {row["code"]: row["disposition"]["kind"] for row in detail["items"]} == {
+        "A1": "keep",
+        "A2": "merge",
+    }
     assert detail["comments"][0]["item"] == "A1"
     diff = {row["code"]: row for row in api_json(clerk.get(base + "/diff"))}
     assert diff["A1"]["change"] == "added" and diff["A2"]["change"] == "removed"

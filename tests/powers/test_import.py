@@ -11,9 +11,10 @@ import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
 from liuquan.cli import main
+from liuquan.core.errors import InvalidInput
 from liuquan.ledger import audit
 from liuquan.ledger.models import Entry
-from liuquan.powers import actions, exporting
+from liuquan.powers import actions, exporting, importer
 from liuquan.powers.models import ListEdition, PowerItem
 
 QUANZE = Path(__file__).resolve().parents[3] / "shared" / "data" / "quanze-lists"
@@ -131,13 +132,24 @@ def test_dry_run_and_strict_write_nothing(world, capsys, tmp_path):
             "row": 5,
             "column": None,
             "reason": "权力类型“不知道什么类”无法识别为十类行政权力或公共服务",
+            "reason_en": "权力类型 '不知道什么类' is none of the ten kinds of administrative power or public service",
         }
     ]
     code, _, _ = run(capsys, "powers", "import", str(path), "--unit", "140700-MZJ", "--strict")
     assert code == 2 and counts() == before
     code, out, _ = run(capsys, "powers", "import", str(path), "--unit", "140700-MZJ")
-    assert code == 2 and "rejected 行政许可 row 5" in out
+    assert code == 2 and "rejected 行政许可 row 5: 权力类型“不知道什么类”无法识别" in out
     assert PowerItem.objects.count() == 2
+
+
+# What the Chinese one-line error says about each bad file (bad.xlsx unless named).
+BAD_FILE_MESSAGES = {
+    "corrupt": "bad.xlsx 已损坏或不完整，无法作为 zip 容器（.xlsx）打开（",
+    "docx": "renamed.xls 是一个 Word 文档（.docx），不是 Excel 工作簿",
+    "empty": "bad.xlsx 中没有能识别出表头的工作表（“Sheet”：空工作表）",
+    "no_header": "bad.xlsx 中没有能识别出表头的工作表（“Sheet”：第1-6行中没有表头行：没有一个单元格是已知的列名）",
+    "text": "bad.xlsx 是纯文本文件（可能是 CSV），不是 Excel 工作簿；请用 Excel 或 WPS 打开后另存为 .xlsx",
+}
 
 
 @pytest.mark.parametrize("maker", ["corrupt", "docx", "empty", "no_header", "text"])
@@ -166,6 +178,33 @@ def test_bad_files_exit_1_and_change_nothing(world, capsys, tmp_path, maker):
     assert code == 1
     assert err.count("\n") == 1 and path.name in err and "Traceback" not in err
     assert counts() == before  # the good file beside it was not written either
+    assert BAD_FILE_MESSAGES[maker] in err and "未写入任何数据" in err
+
+
+def test_an_unreadable_file_is_invalid_input_in_both_languages(world, tmp_path):
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le")
+    )
+    with pytest.raises(InvalidInput) as caught:
+        importer.plan_import([path], edition=None)
+    error = caught.value
+    assert (error.code, error.detail) == ("unreadable_file", {"file": str(path)})
+    assert error.message == "locked.xlsx 已加密（设置了打开密码），请去掉密码后另存再导入"
+    assert error.message_en.startswith("locked.xlsx is password-protected (an encrypted .xlsx)")
+
+
+def test_reader_warnings_reach_the_plan_in_both_languages(world, tmp_path):
+    row = [*GOOD[0][:3], "", *GOOD[0][4:]]  # 权力类型 blank: taken from the sheet name 行政许可
+    plan = importer.plan_import([workbook(tmp_path / "a.xlsx", [row])], edition=None)[0]
+    [warning] = [w for w in plan.warnings if w.column == "D"]
+    assert warning.as_dict() == {
+        "sheet": "行政许可",
+        "row": 3,
+        "column": "D",
+        "reason": "权力类型为空；按工作表名称取“行政许可”",
+        "reason_en": "权力类型 is blank; took '行政许可' from the sheet name",
+    }
 
 
 def test_import_is_refused_while_the_list_is_under_review(world, capsys, tmp_path):

@@ -17,8 +17,8 @@ from typing import Any
 import openpyxl  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
-from liuquan.powers import workbook
-from liuquan.powers.workbook import RawItem, WorkbookError, WorkbookResult, read_workbook
+from liuquan.powers import headers, sheetfiles, workbook
+from liuquan.powers.workbook import Message, RawItem, WorkbookError, WorkbookResult, read_workbook
 
 HEADER = [
     "序号",
@@ -87,8 +87,22 @@ def one_sheet(
     return make_xlsx(tmp_path / "list.xlsx", {name: rows}, {name: merges})
 
 
-def problems_at(result: WorkbookResult, row: int) -> list[str]:
-    return [f"{p.column}: {p.reason}" for p in result.problems if p.row == row]
+def problems_at(result: WorkbookResult, row: int, *, english: bool = False) -> list[str]:
+    """The reports on a row as "column: reason", in Chinese (or English); every report has both."""
+    found = [p for p in result.problems if p.row == row]
+    assert all(p.reason and p.reason_en and p.reason != p.reason_en for p in found)
+    return [f"{p.column}: {p.reason_en if english else p.reason}" for p in found]
+
+
+def raises_workbook_error(path: Path, zh: str, en: str, **options: Any) -> WorkbookError:
+    """read_workbook fails with a Chinese message matching zh and an English one matching en (regexes)."""
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(path, **options)
+    error = caught.value
+    assert str(error) == error.message
+    assert re.search(zh, error.message), error.message
+    assert re.search(en, error.message_en), error.message_en
+    return error
 
 
 def by_row(result: WorkbookResult) -> dict[int, RawItem]:
@@ -208,9 +222,12 @@ def test_sheets_split_by_category_without_a_category_column(tmp_path: Path) -> N
     assert [(i.category, i.category_source) for i in result.items] == [("行政处罚", "sheet")] * 2 + [
         ("行政许可", "sheet")
     ]
-    assert result.skipped_sheets == {"Sheet3": "empty"}
-    reasons = [p.reason for p in result.problems]
-    assert "no 权力类型 column; items take '行政处罚' from the sheet name" in reasons
+    assert result.skipped_sheets == {"Sheet3": Message("空工作表", "empty")}
+    reasons = [(p.reason, p.reason_en) for p in result.problems]
+    assert (
+        "没有权力类型列；各事项按工作表名称取“行政处罚”",
+        "no 权力类型 column; items take '行政处罚' from the sheet name",
+    ) in reasons
 
 
 def test_blank_or_mismatched_category_against_the_sheet_name(tmp_path: Path) -> None:
@@ -219,8 +236,12 @@ def test_blank_or_mismatched_category_against_the_sheet_name(tmp_path: Path) -> 
     first, second = result.items
     assert (first.category, first.category_source) == ("行政许可", "sheet")
     assert (second.category, second.category_source) == ("行政检查", "column")
-    assert problems_at(result, 2) == ["D: 权力类型 is blank; took '行政许可' from the sheet name"]
-    assert problems_at(result, 3) == [
+    assert problems_at(result, 2) == ["D: 权力类型为空；按工作表名称取“行政许可”"]
+    assert problems_at(result, 2, english=True) == [
+        "D: 权力类型 is blank; took '行政许可' from the sheet name"
+    ]
+    assert problems_at(result, 3) == ["D: 权力类型“行政检查”与工作表名称中的“行政许可”不一致；保留“行政检查”"]
+    assert problems_at(result, 3, english=True) == [
         "D: 权力类型 '行政检查' differs from the sheet name's '行政许可'; kept '行政检查'"
     ]
 
@@ -279,7 +300,7 @@ def test_reordered_renamed_and_wrapped_headers(tmp_path: Path) -> None:
         "无",
     )
     assert item.extra == {"权力编码": "A-1"}
-    assert problems_at(result, 1) == ["N: column '权力编码' is not a known field; kept in extra"]
+    assert problems_at(result, 1) == ["N: 列名“权力编码”不是已知的栏目；其内容作为附加列保留"]
 
 
 def test_unknown_and_missing_columns(tmp_path: Path) -> None:
@@ -289,6 +310,11 @@ def test_unknown_and_missing_columns(tmp_path: Path) -> None:
     assert item.sub_name is None and item.basis == "" and item.responsibilities == []
     assert item.extra == {"救助渠道": "行政复议"}
     assert problems_at(result, 1) == [
+        "None: 没有实施依据列",
+        "None: 没有责任事项内容列",
+        "E: 列名“救助渠道”不是已知的栏目；其内容作为附加列保留",
+    ]
+    assert problems_at(result, 1, english=True) == [
         "None: no 实施依据 column",
         "None: no 责任事项内容 column",
         "E: column '救助渠道' is not a known field; kept in extra",
@@ -311,10 +337,16 @@ def test_duplicated_header_first_wins_and_fills_its_blanks(tmp_path: Path) -> No
     assert second.extra == {"责任事项依据 (O)": "【法律】《乙法》", "备注 (P)": "旧备注"}
     header_problems = problems_at(result, 1)
     assert len(header_problems) == 2
-    assert header_problems[0].startswith("O: duplicate header '责任事项依据' (first in column K)")
+    assert header_problems[0] == (
+        "O: 表头“责任事项依据”重复（首次出现在K列）；读取K列，本列作为附加列“责任事项依据 (O)”保留，"
+        "K列为空时改读本列"
+    )
+    assert problems_at(result, 1, english=True)[0].startswith(
+        "O: duplicate header '责任事项依据' (first in column K)"
+    )
     assert problems_at(result, 3) == [
-        "K: 责任事项依据 is blank here; read the duplicate column O",
-        "N: 备注 is blank here; read the duplicate column P",
+        "K: 责任事项依据此处为空；改读重复的O列",
+        "N: 备注此处为空；改读重复的P列",
     ]
 
 
@@ -337,6 +369,9 @@ def test_blank_header_between_fields_joins_the_field_to_its_left(tmp_path: Path)
     result = read_workbook(one_sheet(tmp_path, [header, row]))
     assert result.items[0].level == "地州市级\n负责本级审批"
     assert problems_at(result, 1) == [
+        "I: I列没有表头；与左侧的H列（实施层级及权限）一并读取，视同该表头合并跨这两列"
+    ]
+    assert problems_at(result, 1, english=True) == [
         "I: column I has no header; read with column H (实施层级及权限) to its left, "
         "as if that header were merged over both"
     ]
@@ -423,6 +458,10 @@ def test_continuation_merges_fields_and_reports_conflicts(tmp_path: Path) -> Non
     assert stage.basis == f"{LAW}\n【法律】《某法》第九条"
     assert stage.accountability_cases.endswith("\n情形二")
     assert problems_at(result, 3) == [
+        "E: 实施依据与第2行事项的不同；已把本行文字接在其后",
+        "F: 行使主体“县局”与第2行事项的“市某局”不同；保留前者",
+    ]
+    assert problems_at(result, 3, english=True) == [
         "E: 实施依据 differs from that of the item at row 2; appended this text to it",
         "F: 行使主体 '县局' differs from '市某局' of the item at row 2; kept the first",
     ]
@@ -437,11 +476,12 @@ def test_orphan_row_and_seq_only_row_are_rejected_with_a_reason(tmp_path: Path) 
     kinds = result.sheets[0].row_kinds
     assert kinds == {"header": 1, "rejected": 3, "item": 1, "blank": 1}
     assert result.sheets[0].classified_rows == {1: "header", 2: "rejected", 5: "rejected", 6: "rejected"}
-    assert problems_at(result, 2) == [
+    assert problems_at(result, 2) == ["J: 序号、事项名称、子项名称都为空，上方也没有紧邻的事项可接续"]
+    assert problems_at(result, 2, english=True) == [
         "J: no 序号, 事项名称 or 子项名称, and no item directly above for the row to continue"
     ]
     assert problems_at(result, 5) == problems_at(result, 2)
-    assert problems_at(result, 6) == ["A: only 序号 '2' is filled in; the row is not read"]
+    assert problems_at(result, 6) == ["A: 只填了序号“2”；该行未读取"]
 
 
 def test_section_total_note_and_blank_rows(tmp_path: Path) -> None:
@@ -485,10 +525,11 @@ def test_section_total_note_and_blank_rows(tmp_path: Path) -> None:
         12: "note",
     }
     assert [p.reason for p in result.problems] == [
-        "权力类型 is blank; took '行政许可' from the section heading above",
-        "权力类型 is blank; took '行政许可' from the section heading above",
-        "权力类型 is blank; took '行政处罚' from the section heading above",
+        "权力类型为空；按上方的分节标题取“行政许可”",
+        "权力类型为空；按上方的分节标题取“行政许可”",
+        "权力类型为空；按上方的分节标题取“行政处罚”",
     ]
+    assert result.problems[2].reason_en == "权力类型 is blank; took '行政处罚' from the section heading above"
 
 
 def test_repeated_header_row_on_a_new_page(tmp_path: Path) -> None:
@@ -512,8 +553,7 @@ def test_text_hidden_under_a_merge_is_reported(tmp_path: Path) -> None:
     [item] = result.items
     assert "被合并遮住的情形" not in item.responsibilities[0].accountability_cases
     assert problems_at(result, 3) == [
-        "M: text in M lies under merged cells, so Excel does not show it and it is not read "
-        "(first: '被合并遮住的情形')"
+        "M: M列有文字被合并单元格遮住，Excel 中看不到，未读取（第一处：“被合并遮住的情形”）"
     ]
     assert result.sheets[0].row_kinds["merged_blank"] == 1
 
@@ -523,9 +563,7 @@ def test_a_data_cell_merged_across_two_fields(tmp_path: Path) -> None:
     result = read_workbook(one_sheet(tmp_path, [HEADER, row], ["F2:G2"]))
     [item] = result.items
     assert (item.subject, item.handling_unit) == ("市某局", "市某局")
-    assert problems_at(result, 2) == [
-        "F: a cell merged across columns of different fields; its text is read for G too"
-    ]
+    assert problems_at(result, 2) == ["F: 单元格合并跨越了不同栏目的列；其文字也作为G列的内容读取"]
 
 
 def test_label_fields_lose_wrapping_whitespace_long_text_keeps_lines(tmp_path: Path) -> None:
@@ -551,7 +589,8 @@ def test_numbers_dates_and_errors(tmp_path: Path) -> None:
     first, second = result.items
     assert (first.seq, first.note, first.duty) == ("12", "45292", "2.5")
     assert (second.seq, second.note) == ("13", "2024-01-05")
-    assert problems_at(result, 3) == [
+    assert problems_at(result, 3) == ["N: 单元格为日期格式，读作日期 2024-01-05；请核对是否确实是日期"]
+    assert problems_at(result, 3, english=True) == [
         "N: a date-formatted cell, read as the date 2024-01-05; check that a date was meant"
     ]
 
@@ -563,7 +602,7 @@ def test_error_cells_are_blank_and_reported(tmp_path: Path) -> None:
     )
     result = read_workbook(path)
     assert result.items[0].note == ""
-    assert problems_at(result, 2) == ["N: the cell shows the error #N/A; left blank"]
+    assert problems_at(result, 2) == ["N: 单元格显示错误值 #N/A，按空白读取"]
 
 
 def rewrite_sheet_xml(path: Path, change: Any, member: str = "xl/worksheets/sheet1.xml") -> None:
@@ -578,11 +617,18 @@ def rewrite_sheet_xml(path: Path, change: Any, member: str = "xl/worksheets/shee
 def test_formulas_with_and_without_cached_values(tmp_path: Path) -> None:
     rows = [HEADER, item_row(1, "甲"), item_row("=A2+1", "乙"), item_row("=A3+1", "丙")]
     path = one_sheet(tmp_path, rows)
-    # openpyxl writes formulas without results; give A3 the result Excel would have saved.
-    rewrite_sheet_xml(path, lambda xml: xml.replace("<f>A2+1</f><v />", "<f>A2+1</f><v>2</v>"))
+    # openpyxl writes formulas without results (<v /> or, with lxml, <v></v>); give A3 the result Excel
+    # would have saved.
+    rewrite_sheet_xml(
+        path, lambda xml: re.sub(r"<f>A2\+1</f><v ?/>|<f>A2\+1</f><v></v>", "<f>A2+1</f><v>2</v>", xml)
+    )
     result = read_workbook(path)
     assert [i.seq for i in result.items] == ["1", "2", ""]
     assert problems_at(result, 4) == [
+        "A: 公式 =A3+1 保存时没有计算结果（文件从未重新计算），读作空白；请在 Excel 或 WPS 中打开并保存后再导入",
+        "A: 序号为空",
+    ]
+    assert problems_at(result, 4, english=True) == [
         "A: formula =A3+1 was saved without its result (the file was never recalculated), so it reads as "
         "blank; open and save the file in Excel or WPS",
         "A: 序号 is blank",
@@ -618,11 +664,14 @@ def test_a_20000_row_sheet_is_read_in_reasonable_time(tmp_path: Path) -> None:
 def test_a_sheet_past_max_rows_fails_without_reading_it_all(tmp_path: Path) -> None:
     path = write_large(tmp_path / "large.xlsx", 20_000)
     started = time.perf_counter()
-    with pytest.raises(
-        WorkbookError, match=r"^sheet '行政处罚' has data in row 1,001, past the limit of 1,000 rows"
-    ):
-        read_workbook(path, max_rows=1_000)
+    error = raises_workbook_error(
+        path,
+        "^large.xlsx：工作表“行政处罚”第1,001行仍有数据，超过上限1,000行；请拆分清单或调高上限$",
+        r"^large\.xlsx: sheet '行政处罚' has data in row 1,001, past the limit of 1,000 rows",
+        max_rows=1_000,
+    )
     assert time.perf_counter() - started < 5
+    assert "\n" not in error.message
 
 
 # --- whole-file failures ---------------------------------------------------------------------------
@@ -633,7 +682,10 @@ def test_empty_workbook(tmp_path: Path) -> None:
     with pytest.raises(WorkbookError) as caught:
         read_workbook(path)
     assert (
-        str(caught.value)
+        str(caught.value) == "empty.xlsx 中没有能识别出表头的工作表（“Sheet1”：空工作表；“Sheet2”：空工作表）"
+    )
+    assert (
+        caught.value.message_en
         == "empty.xlsx has no sheet with a recognisable header ('Sheet1': empty; 'Sheet2': empty)"
     )
 
@@ -643,16 +695,22 @@ def test_sheet_without_a_header(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "noheader.xlsx", {"数据": rows})
     with pytest.raises(WorkbookError) as caught:
         read_workbook(path)
-    assert str(caught.value) == (
-        "noheader.xlsx has no sheet with a recognisable header ('数据': no header row in rows 1-6: a header "
-        "must name 事项名称 and 2 more known columns; the closest, row 2, names only 序号、备注)"
+    why = Message(
+        "第1-6行中没有表头行：表头须有“事项名称”及另外至少2个已知列；最接近的第2行只有序号、备注",
+        "no header row in rows 1-6: a header must name 事项名称 and 2 more known columns; the closest, "
+        "row 2, names only 序号、备注",
+    )
+    assert str(caught.value) == f"noheader.xlsx 中没有能识别出表头的工作表（“数据”：{why.zh}）"
+    assert (
+        caught.value.message_en == f"noheader.xlsx has no sheet with a recognisable header ('数据': {why.en})"
     )
     # Beside a sheet that has one, it is skipped and reported.
     path = make_xlsx(tmp_path / "mixed.xlsx", {"数据": rows, "清单": [HEADER, item_row(1, "甲")]})
     result = read_workbook(path)
     assert [s.name for s in result.sheets] == ["清单"]
-    assert result.skipped_sheets == {"数据": str(caught.value).split("('数据': ")[1][:-1]}
-    assert result.problems[0].sheet == "数据" and result.problems[0].row == 0
+    assert result.skipped_sheets == {"数据": why}
+    first = result.problems[0]
+    assert (first.sheet, first.row, first.reason) == ("数据", 0, f"工作表未读取：{why.zh}")
 
 
 def test_word_document_renamed_xls(tmp_path: Path) -> None:
@@ -666,60 +724,78 @@ def test_word_document_renamed_xls(tmp_path: Path) -> None:
             'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
         )
         archive.writestr("word/document.xml", "<document/>")
-    with pytest.raises(WorkbookError, match=r"^清单\.xls is a Word document \(\.docx\) under an Excel name"):
-        read_workbook(path)
+    raises_workbook_error(
+        path,
+        r"^清单\.xls 是一个 Word 文档（\.docx），不是 Excel 工作簿$",
+        r"^清单\.xls is a Word document \(\.docx\) under an Excel name",
+    )
 
 
 def test_other_zip_renamed_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "a.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    with pytest.raises(WorkbookError, match="is a zip archive but not an Excel workbook"):
-        read_workbook(path)
+    raises_workbook_error(
+        path, "^a.xlsx 是 zip 压缩包，但不是 Excel 工作簿", "is a zip archive but not an Excel workbook"
+    )
 
 
 def test_random_bytes_renamed_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "random.xlsx"
     path.write_bytes(bytes(range(256)) * 4)
-    with pytest.raises(WorkbookError, match=r"^random\.xlsx is not an Excel workbook \(unrecognised content"):
-        read_workbook(path)
+    raises_workbook_error(
+        path,
+        r"^random\.xlsx 不是 Excel 工作簿（无法识别的内容，开头字节为 00 01 02",
+        r"^random\.xlsx is not an Excel workbook \(unrecognised content",
+    )
 
 
 def test_text_html_pdf_and_empty_files(tmp_path: Path) -> None:
     cases = {
-        "csv.xls": ("序号,事项名称\n1,甲\n".encode(), "is a plain text (CSV?) file"),
-        "web.xls": (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "is a web page (HTML)"),
-        "doc.xlsx": (b"%PDF-1.4\n...", "is a PDF document"),
-        "nothing.xlsx": (b"", "is empty (0 bytes)"),
+        "csv.xls": (
+            "序号,事项名称\n1,甲\n".encode(),
+            "是纯文本文件（可能是 CSV）",
+            "is a plain text (CSV?) file",
+        ),
+        "web.xls": (
+            b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+            "是用 Excel 文件名保存的网页（HTML）",
+            "is a web page (HTML)",
+        ),
+        "doc.xlsx": (b"%PDF-1.4\n...", "是 PDF 文档，不是 Excel 工作簿", "is a PDF document"),
+        "nothing.xlsx": (b"", "是空文件（0 字节）", "is empty (0 bytes)"),
     }
-    for name, (data, message) in cases.items():
+    for name, (data, zh, en) in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
-        with pytest.raises(WorkbookError, match=re.escape(f"{name} {message}")):
-            read_workbook(path)
+        raises_workbook_error(path, "^" + re.escape(f"{name} {zh}"), "^" + re.escape(f"{name} {en}"))
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(WorkbookError, match=r"^cannot open nowhere\.xlsx"):
-        read_workbook(tmp_path / "nowhere.xlsx")
+    raises_workbook_error(
+        tmp_path / "nowhere.xlsx", r"^无法打开 nowhere\.xlsx：文件不存在$", r"^cannot open nowhere\.xlsx: "
+    )
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:
     path = one_sheet(tmp_path, [HEADER, item_row(1, "甲")])
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(WorkbookError, match=r"^list\.xlsx is a damaged zip container, truncated or corrupt"):
-        read_workbook(path)
+    raises_workbook_error(
+        path,
+        r"^list\.xlsx 已损坏或不完整，无法作为 zip 容器（\.xlsx）打开（",
+        r"^list\.xlsx is a damaged zip container, truncated or corrupt",
+    )
 
 
 def test_corrupt_sheet_part(tmp_path: Path) -> None:
     path = one_sheet(tmp_path, [HEADER, item_row(1, "甲")])
     rewrite_sheet_xml(path, lambda xml: xml[: len(xml) // 2])
-    with pytest.raises(
-        WorkbookError,
-        match=r"^list\.xlsx is a damaged \.xlsx file \(the sheet '清单', xl/worksheets/sheet1\.xml, is broken XML: ",
-    ):
-        read_workbook(path)
+    raises_workbook_error(
+        path,
+        r"^list\.xlsx 是损坏的 \.xlsx 文件，无法读取（工作表“清单”的部件 xl/worksheets/sheet1\.xml 不是完整的 XML：",
+        r"^list\.xlsx is a damaged \.xlsx file \(the sheet '清单', xl/worksheets/sheet1\.xml, is broken XML: ",
+    )
 
 
 def test_encrypted_workbooks(tmp_path: Path) -> None:
@@ -728,12 +804,18 @@ def test_encrypted_workbooks(tmp_path: Path) -> None:
     encrypted = ole2 + "EncryptedPackage".encode("utf-16-le") + bytes(1024)
     path = tmp_path / "locked.xlsx"
     path.write_bytes(encrypted)
-    with pytest.raises(WorkbookError, match=r"^locked\.xlsx is password-protected \(an encrypted \.xlsx\)"):
-        read_workbook(path)
+    raises_workbook_error(
+        path,
+        r"^locked\.xlsx 已加密（设置了打开密码），请去掉密码后另存再导入$",
+        r"^locked\.xlsx is password-protected \(an encrypted \.xlsx\)",
+    )
     word = tmp_path / "doc.xls"
     word.write_bytes(ole2 + "WordDocument".encode("utf-16-le") + bytes(1024))
-    with pytest.raises(WorkbookError, match=r"^doc\.xls is a Word document \(\.doc\)"):
-        read_workbook(word)
+    raises_workbook_error(
+        word,
+        r"^doc\.xls 是一个 Word 文档（\.doc），不是 Excel 工作簿$",
+        r"^doc\.xls is a Word document \(\.doc\)",
+    )
 
 
 def test_a_dtd_in_a_part_is_refused(tmp_path: Path) -> None:
@@ -741,8 +823,9 @@ def test_a_dtd_in_a_part_is_refused(tmp_path: Path) -> None:
     rewrite_sheet_xml(
         path, lambda xml: xml.replace("<worksheet", '<!DOCTYPE worksheet [<!ENTITY a "b">]><worksheet', 1)
     )
-    with pytest.raises(WorkbookError, match="declares a DTD"):
-        read_workbook(path)
+    raises_workbook_error(
+        path, r"^list\.xlsx 中的部件 xl/worksheets/sheet1\.xml 声明了 DTD", r"^list\.xlsx: .* declares a DTD"
+    )
 
 
 def test_an_xlsx_renamed_xls_is_read(tmp_path: Path) -> None:
@@ -771,7 +854,7 @@ def test_an_xlsx_renamed_xls_is_read(tmp_path: Path) -> None:
     ],
 )
 def test_header_aliases(header: str, expected: str | None) -> None:
-    assert workbook._match_field(header) == expected
+    assert headers.match_field(header) == expected
 
 
 @pytest.mark.parametrize(
@@ -789,9 +872,18 @@ def test_category_from_a_sheet_name(name: str, expected: str | None) -> None:
     assert workbook.category_in(name) == expected
 
 
-def test_the_module_does_not_import_django() -> None:
-    source = Path(workbook.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(from|import)\s+django", source, re.MULTILINE)
+def test_the_modules_do_not_import_django() -> None:
+    for module in (workbook, headers, sheetfiles):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+django", source, re.MULTILINE), module.__name__
+
+
+def test_names_stay_importable_from_workbook() -> None:
+    # importer, bench/ and other code import these from workbook; headers.py and sheetfiles.py hold them.
+    assert workbook.FIELD_LABELS is headers.FIELD_LABELS
+    assert workbook.RESPONSIBILITY_FIELDS is headers.RESPONSIBILITY_FIELDS
+    assert workbook.category_in is headers.category_in
+    assert workbook.RowProblem is sheetfiles.RowProblem and workbook.WorkbookError is sheetfiles.WorkbookError
 
 
 # --- the real lists --------------------------------------------------------------------------------
@@ -869,6 +961,8 @@ def test_the_real_lists() -> None:
             f"problems {len(result.problems)}"
         )
         assert len(result.items) == EXPECTED_ITEMS[path.name]
+        # Every report is bilingual and one line (the CLI prints one per line).
+        assert all(p.reason and p.reason_en and "\n" not in p.reason + p.reason_en for p in result.problems)
         assert all(item.name and item.category for item in result.items)
         assert data == explained, path.name
     print(
@@ -892,7 +986,8 @@ def test_real_list_details() -> None:
     assert [p.column for p in commerce.problems if p.row == 2] == ["P", "Q", "R", "S"]
     science = read_workbook(REAL_LISTS / "克拉玛依市科学技术局2024年权责清单.xls")
     assert science.items[0].extra == {"救助渠道": science.items[0].extra["救助渠道"]}
-    assert [p.row for p in science.problems if "under merged cells" in p.reason] == [4, 6]
+    assert [p.row for p in science.problems if "under merged cells" in p.reason_en] == [4, 6]
+    assert [p.row for p in science.problems if "被合并单元格遮住" in p.reason] == [4, 6]
     statistics = read_workbook(REAL_LISTS / "2025年克拉玛依市统计局权责清单.xlsx")
     assert statistics.items[0].name.startswith("对拒绝配合统计调查、农业普查")
     assert statistics.items[0].category == "行政处罚"
@@ -903,8 +998,9 @@ def test_a_truncated_real_xls(tmp_path: Path) -> None:
     data = (REAL_LISTS / "克拉玛依市科学技术局2024年权责清单.xls").read_bytes()
     path = tmp_path / "cut.xls"
     path.write_bytes(data[: len(data) // 3])
-    with pytest.raises(WorkbookError, match=r"^cut\.xls is a damaged \.xls file"):
-        read_workbook(path)
+    raises_workbook_error(
+        path, r"^cut\.xls 是损坏的 \.xls 文件，无法读取（", r"^cut\.xls is a damaged \.xls file"
+    )
 
 
 def test_hidden_sheet_and_far_columns_are_reported(tmp_path: Path) -> None:
@@ -917,14 +1013,19 @@ def test_hidden_sheet_and_far_columns_are_reported(tmp_path: Path) -> None:
     book.save(path)
     result = read_workbook(path)
     assert [(p.sheet, p.row, p.column, p.reason) for p in result.problems] == [
-        ("清单", 0, None, "the sheet is hidden in the workbook; read anyway"),
-        ("清单", 0, "GS", "columns past 200 are not read"),
+        ("清单", 0, None, "该工作表在工作簿中是隐藏的；仍已读取"),
+        ("清单", 0, "GS", "第200列以后的列不读取"),
         (
             "封面",
             0,
             None,
-            "sheet not read: no header row in rows 1-6: a header must name 事项名称 and 2 more known "
-            "columns; the closest, row 1, names only 备注",
+            "工作表未读取：第1-6行中没有表头行：表头须有“事项名称”及另外至少2个已知列；最接近的第1行只有备注",
         ),
+    ]
+    assert [p.reason_en for p in result.problems] == [
+        "the sheet is hidden in the workbook; read anyway",
+        "columns past 200 are not read",
+        "sheet not read: no header row in rows 1-6: a header must name 事项名称 and 2 more known "
+        "columns; the closest, row 1, names only 备注",
     ]
     assert result.sheets[0].hidden and result.items[0].extra == {}
