@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{exc.message} [{exc.code}]", exc.exit_code)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `liuquan … | head`: the reader has gone; nothing to report
+        sys.stderr.close()
+        return 0
     return 0
 
 

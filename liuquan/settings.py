@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "liuquan.ledger",
     "liuquan.calendars",
     "liuquan.powers",
+    "liuquan.flows",
     "liuquan.portal",
     "liuquan.console",
     "liuquan.api",

@@ -18,7 +18,11 @@ D = datetime.date
 
 @pytest.mark.parametrize(
     ("start", "days", "due"),
-    [("2026-09-28", "20", "2026-10-30"), ("2026-09-25", "20", "2026-10-29"), ("2026-09-18", "1", "2026-09-20")],
+    [
+        ("2026-09-28", "20", "2026-10-30"),
+        ("2026-09-25", "20", "2026-10-29"),
+        ("2026-09-18", "1", "2026-09-20"),
+    ],
 )
 def test_due_dates_from_the_issue(db, capsys, start, days, due):
     code, out, _ = run(capsys, "calendar", "due", "--start", start, "--days", days, "--json")
@@ -55,14 +59,24 @@ def test_an_entered_year_overrides_the_package(world):
 
 def test_only_a_steward_enters_a_year_and_bad_schedules_change_nothing(world, capsys):
     with pytest.raises(Forbidden):
-        actions.do_set_year(actor=world.person("reform_office"), year=2027, holidays=[], workdays=[], source="x")
+        actions.do_set_year(
+            actor=world.person("reform_office"), year=2027, holidays=[], workdays=[], source="x"
+        )
     with pytest.raises(InvalidInput) as error:
         actions.do_set_year(
             actor=world.system, year=2027, holidays=[D(2028, 1, 1)], workdays=[], source="样例"
         )
     assert "2028-01-01" in error.value.message
     code, _, err = run(
-        capsys, "calendar", "set", "--year", "2027", "--holidays", "2027-02-10..2027-02-01", "--source", "样例"
+        capsys,
+        "calendar",
+        "set",
+        "--year",
+        "2027",
+        "--holidays",
+        "2027-02-10..2027-02-01",
+        "--source",
+        "样例",
     )
     assert code == 2 and "终点早于起点" in err
     code, _, err = run(capsys, "calendar", "due", "--start", "2026-13-01", "--days", "2")

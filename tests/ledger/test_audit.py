@@ -10,14 +10,16 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
+from liuquan.calendars import actions as calendar_actions
 from liuquan.cli import main
+from liuquan.flows import actions as flow_actions
 from liuquan.laws import actions as laws_actions
 from liuquan.ledger import audit, tiles, tree
 from liuquan.ledger.models import TreeTile
 from liuquan.org import actions
 from liuquan.powers import actions as power_actions
 from liuquan.powers import importer
-from liuquan.calendars import actions as calendar_actions
+from tests.flows.conftest import staff
 from tests.laws import corpus_factory
 
 # Columns that are bookkeeping, not state on the record: login time and token use time.
@@ -76,6 +78,15 @@ def busy_world(world, tmp_path):
     importer.do_import(
         actor=world.person("clerk_b"), unit=world.dept_b, plans=importer.plan_import([wider], edition=None)
     )
+    # A published list, and a flow with its risk map published for one of its powers, plus a draft.
+    power_actions.do_move_edition(actor=office, edition=edition, move="pass_first")
+    power_actions.do_move_edition(actor=office, edition=edition, move="confirm")
+    power_actions.do_move_edition(actor=office, edition=edition, move="publish")
+    staff(world)
+    code = edition.items.order_by("code").first().code
+    flow = flow_actions.do_create_flow(actor=clerk, unit=world.dept_a, power_code=code)
+    flow_actions.do_publish_flow(actor=world.person("head"), definition=flow)
+    flow_actions.do_create_flow(actor=clerk, unit=world.dept_a, power_code=code)
     return world
 
 
@@ -156,7 +167,9 @@ def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
     ledgered = {model._meta.label for model in audit.ledgered_models()}
     bookkeeping = {"org.Person_groups", "org.Person_user_permissions"}
     liuquan_models = {
-        model._meta.label for model in apps.get_models() if model._meta.app_label in {"org", "laws", "powers"}
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in {"org", "laws", "powers", "flows", "calendars"}
     } - bookkeeping
     # Aliases are derived from law names; articles are committed to by their version's hash.
     assert liuquan_models - ledgered == {"laws.LawAlias", "laws.Article"}

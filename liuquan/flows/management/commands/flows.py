@@ -1,0 +1,260 @@
+"""`liuquan flows …`: list, show, draft, check and publish a power's flow; BPMN and SVG in and out."""
+
+from __future__ import annotations
+
+import json
+import re
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from liuquan.core.errors import InvalidInput, NotFound
+from liuquan.flows import actions, bpmn, codec, diagram, queries
+from liuquan.flows.models import ProcessDefinition
+from liuquan.org import actions as org_actions
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, Unit
+from liuquan.powers.models import PowerItem
+from liuquan.powers.states import KEEPS_ITEM, EditionStatus
+
+
+def _actor(username: str | None) -> Person:
+    return org_queries.get_person(username) if username else org_actions.system_person()
+
+
+def _unit_for(code: str, unit_code: str | None) -> Unit:
+    """The unit named, or the one unit whose published list keeps a power with this code."""
+    if unit_code:
+        return org_queries.get_unit(unit_code)
+    units = sorted(
+        set(
+            PowerItem.objects.filter(
+                code=code,
+                edition__status=EditionStatus.PUBLISHED,
+                disposition__kind__in=list(KEEPS_ITEM),
+            ).values_list("edition__unit__code", flat=True)
+        )
+    )
+    if not units:
+        raise NotFound(
+            f"没有单位公布过编码为 {code} 的权力事项",
+            message_en=f"No unit has published a power {code}",
+            power=code,
+        )
+    if len(units) > 1:
+        raise InvalidInput(
+            f"编码 {code} 在多个单位中使用（{'、'.join(units)}），请用 --unit 指明",
+            message_en=f"{code} is used by several units ({', '.join(units)}); name one with --unit",
+            field="unit",
+        )
+    return org_queries.get_unit(units[0])
+
+
+def _read(path: Path, limit: int = bpmn.MAX_BPMN_BYTES) -> bytes:
+    if not path.is_file():
+        raise InvalidInput(f"{path}：文件不存在", message_en=f"{path}: no such file", field="file")
+    if path.stat().st_size > limit:
+        raise InvalidInput(
+            f"{path.name}：文件超过 {limit // (1024 * 1024)} MB",
+            message_en=f"{path.name}: larger than {limit // (1024 * 1024)} MB",
+            field="file",
+        )
+    return path.read_bytes()
+
+
+class Command(BaseCommand):
+    help = "Process flows (权力运行流程图) and risk maps: draft, check, publish, BPMN 2.0 and SVG."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        verbs = parser.add_subparsers(dest="verb", required=True)
+
+        def power(sub: ArgumentParser) -> None:
+            sub.add_argument("--power", required=True, help="power code in the unit's published list")
+            sub.add_argument("--unit", help="unit code (needed when several units use the code)")
+
+        listing = verbs.add_parser("list", help="flows and their versions")
+        listing.add_argument("--unit")
+        listing.add_argument("--json", action="store_true")
+        show = verbs.add_parser("show", help="one version as JSON (the newest, draft included, by default)")
+        power(show)
+        show.add_argument("--version", type=int)
+        new = verbs.add_parser(
+            "new", help="open a draft: from a JSON file, a copy of the version in force, or the template"
+        )
+        power(new)
+        new.add_argument("--from", dest="source", type=Path, help="a flow as JSON (as `show` prints it)")
+        new.add_argument("--actor")
+        edit = verbs.add_parser("edit", help="replace the draft with a flow given as JSON")
+        power(edit)
+        edit.add_argument("file", type=Path)
+        edit.add_argument("--actor")
+        check = verbs.add_parser(
+            "check", help="validate the newest version against the law and the unit's staff"
+        )
+        power(check)
+        check.add_argument("--json", action="store_true")
+        publish = verbs.add_parser("publish", help="publish the draft (refused with every problem listed)")
+        power(publish)
+        publish.add_argument("--actor")
+        out = verbs.add_parser(
+            "export-bpmn", help="BPMN 2.0 XML with diagram interchange (bpmn.io, Camunda Modeler)"
+        )
+        power(out)
+        out.add_argument("--version", type=int)
+        out.add_argument("out", type=Path)
+        into = verbs.add_parser("import-bpmn", help="a draft from a BPMN 2.0 file")
+        into.add_argument("file", type=Path)
+        power(into)
+        into.add_argument("--publish", action="store_true", help="publish it at once if it is valid")
+        into.add_argument("--actor")
+        svg = verbs.add_parser("export-svg", help="the flow chart or the risk map as SVG")
+        power(svg)
+        svg.add_argument("--version", type=int)
+        svg.add_argument("--kind", choices=["flow", "risk"], default="flow")
+        svg.add_argument("out", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "handle_" + options["verb"].replace("-", "_"))(options)
+
+    def _version(self, options: dict[str, Any]) -> ProcessDefinition:
+        unit = _unit_for(options["power"], options.get("unit"))
+        return queries.get_version(unit.code, options["power"], options.get("version"))
+
+    def handle_list(self, options: dict[str, Any]) -> None:
+        rows = ProcessDefinition.objects.select_related("unit").order_by(
+            "unit__code", "power_code", "-version"
+        )
+        if options["unit"]:
+            rows = rows.filter(unit=org_queries.get_unit(options["unit"]))
+        listing = [
+            {
+                "unit": row.unit.code,
+                "power": row.power_code,
+                "name": row.power_name,
+                "version": row.version,
+                "status": row.status,
+                "published_at": row.published_at.isoformat() if row.published_at else None,
+            }
+            for row in rows
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps({"flows": listing}, ensure_ascii=False, indent=2))
+            return
+        for row in listing:
+            self.stdout.write(
+                f"{row['unit']}  {row['power']}  v{row['version']}  {row['status']:<10}  {row['name']}"
+            )
+
+    def handle_show(self, options: dict[str, Any]) -> None:
+        row = self._version(options)
+        self.stdout.write(json.dumps(row.spec, ensure_ascii=False, indent=2))
+
+    def _flow_file(self, path: Path) -> Any:
+        try:
+            return codec.decode(json.loads(_read(path).decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidInput(
+                f"{path.name}：不是 UTF-8 JSON（{exc}）",
+                message_en=f"{path.name}: not UTF-8 JSON ({exc})",
+                field="file",
+            ) from None
+        except codec.FlowFormatError as exc:
+            raise InvalidInput(
+                f"{path.name}：{exc}", message_en=f"{path.name}: {exc}", field="file"
+            ) from None
+
+    def handle_new(self, options: dict[str, Any]) -> None:
+        unit = _unit_for(options["power"], options["unit"])
+        flow = self._flow_file(options["source"]) if options["source"] else None
+        row = actions.do_create_flow(
+            actor=_actor(options["actor"]), unit=unit, power_code=options["power"], flow=flow
+        )
+        self.stdout.write(f"{row}（编制中，来源 {row.source}）")
+
+    def handle_edit(self, options: dict[str, Any]) -> None:
+        row = self._version({**options, "version": None})
+        flow = self._flow_file(options["file"])
+        actions.do_update_flow(actor=_actor(options["actor"]), definition=row, flow=flow)
+        self.stdout.write(f"{row} 已更新")
+
+    def handle_check(self, options: dict[str, Any]) -> None:
+        row = self._version({**options, "version": None})
+        problems = actions.check_publish(row)
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "flow": str(row),
+                        "version": row.version,
+                        "status": row.status,
+                        "problems": [
+                            {
+                                "code": p.code,
+                                "severity": p.severity,
+                                "step": p.step,
+                                "message": p.message,
+                                "message_en": p.message_en,
+                            }
+                            for p in problems
+                        ],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            for problem in problems:
+                mark = "错误" if problem.severity == "error" else "提示"
+                self.stdout.write(f"{mark}  {problem.message}")
+            if not problems:
+                self.stdout.write(f"{row}：未发现问题")
+        if any(problem.severity == "error" for problem in problems):
+            raise SystemExit(2)
+
+    def handle_publish(self, options: dict[str, Any]) -> None:
+        row = self._version({**options, "version": None})
+        report = actions.do_publish_flow(actor=_actor(options["actor"]), definition=row)
+        self.stdout.write(f"{report.definition} 已公布")
+        for problem in report.warnings:
+            self.stdout.write(f"提示  {problem.message}")
+
+    def handle_export_bpmn(self, options: dict[str, Any]) -> None:
+        row = self._version(options)
+        process_id = re.sub(r"[^A-Za-z0-9_.-]", "_", f"Process_{row.power_code}_v{row.version}")
+        data = bpmn.to_bpmn(row.flow, process_id=process_id, name=row.power_name)
+        try:
+            options["out"].write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"{options['out']}: {exc.strerror}") from None
+        self.stdout.write(f"{options['out']}: {row} (BPMN 2.0)")
+
+    def handle_import_bpmn(self, options: dict[str, Any]) -> None:
+        unit = _unit_for(options["power"], options["unit"])
+        path: Path = options["file"]
+        actor = _actor(options["actor"])
+        result = actions.do_import_bpmn(
+            actor=actor, unit=unit, power_code=options["power"], data=_read(path), name=path.name
+        )
+        flow = result.definition.flow
+        self.stdout.write(
+            f"{result.definition}：{len(flow.steps)} 个环节，{len(flow.transitions)} 条流转，"
+            f"{len({step.post for step in flow.steps if step.post})} 个岗位"
+        )
+        for line in result.unmapped:
+            self.stdout.write(f"未转换  {line}")
+        for line in result.warnings:
+            self.stdout.write(f"提示  {line}")
+        if options["publish"]:
+            report = actions.do_publish_flow(actor=actor, definition=result.definition)
+            self.stdout.write(f"{report.definition} 已公布")
+
+    def handle_export_svg(self, options: dict[str, Any]) -> None:
+        row = self._version(options)
+        draw = diagram.flow_svg if options["kind"] == "flow" else diagram.risk_svg
+        try:
+            options["out"].write_text(draw(row.flow), encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{options['out']}: {exc.strerror}") from None
+        self.stdout.write(f"{options['out']}: {row} ({options['kind']})")

@@ -1,0 +1,117 @@
+"""Process definitions (权力运行流程图) with their risk maps (风险防控图), versioned per power."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from liuquan.flows import codec
+from liuquan.flows.spec import Flow
+from liuquan.org.models import Unit
+
+Fields = tuple[dict[str, Any], dict[str, Any]]
+
+
+class FlowStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # 编制中: the unit edits it
+    PUBLISHED = "published", _("Published")  # 已公布: in force, immutable; new cases start on it
+    SUPERSEDED = "superseded", _("Superseded")  # 已被新版本取代: immutable; cases begun on it go on under it
+
+
+class ProcessDefinition(models.Model):
+    """权力运行流程图: one version of the flow of one power (unit + power code). Published versions are
+    immutable; cases pin the version they started on."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="flows", verbose_name=_("unit"))
+    power_code = models.CharField(_("power code"), max_length=40)
+    power_name = models.CharField(_("power"), max_length=300)
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=FlowStatus.choices, default=FlowStatus.DRAFT
+    )
+    spec = models.JSONField(_("flow"))  # codec.encode(Flow)
+    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source = models.CharField(_("source"), max_length=200, blank=True)  # "template:licensing", "bpmn:x.bpmn"
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "power_code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "power_code", "version"], name="flow_unique_version"),
+            models.UniqueConstraint(
+                fields=["unit", "power_code"], condition=Q(status="draft"), name="flow_one_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "power_code"], condition=Q(status="published"), name="flow_one_in_force"
+            ),
+        ]
+        verbose_name = _("process flow")
+        verbose_name_plural = _("process flows")
+
+    def __str__(self) -> str:
+        return f"{self.power_name} 流程 v{self.version}"
+
+    @property
+    def flow(self) -> Flow:
+        return codec.decode(self.spec)
+
+    def ledger_fields(self) -> Fields:
+        return {
+            "unit": self.unit.code,
+            "power": self.power_code,
+            "power_name": self.power_name,
+            "version": self.version,
+            "status": self.status,
+            "spec": self.spec,
+            "based_on": self.based_on_id,
+            "source": self.source,
+            "created_at": self.created_at.isoformat(),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+        }, {"created_by": self.created_by_id}
+
+
+class RiskPoint(models.Model):
+    """风险点: a risk on a step of a published flow, with its level, controls and the person or post
+    answerable; `rule` names the supervision rule that watches it."""
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="risk_points")
+    position = models.PositiveIntegerField()
+    step = models.CharField(_("step"), max_length=60)
+    point = models.CharField(_("risk point"), max_length=300)
+    manifestation = models.TextField(_("manifestation"), blank=True)
+    level = models.CharField(_("risk level"), max_length=10)
+    measures = models.TextField(_("control measures"))
+    post = models.CharField(_("responsible post"), max_length=60, blank=True)
+    person = models.CharField(_("responsible person"), max_length=60, blank=True)
+    rule = models.CharField(_("supervision rule"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["definition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "position"], name="risk_point_unique_position")
+        ]
+        verbose_name = _("risk point")
+        verbose_name_plural = _("risk points")
+
+    def __str__(self) -> str:
+        return f"{self.definition}: {self.point}"
+
+    def ledger_fields(self) -> Fields:
+        return {
+            "definition": self.definition_id,
+            "position": self.position,
+            "step": self.step,
+            "point": self.point,
+            "manifestation": self.manifestation,
+            "level": self.level,
+            "measures": self.measures,
+            "post": self.post,
+            "person": self.person,
+            "rule": self.rule,
+        }, {}

@@ -1,0 +1,77 @@
+"""Reads of process flows: the version in force, a unit's staffing by post, and public lookups."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from liuquan.core.errors import Forbidden, NotFound
+from liuquan.flows.models import FlowStatus, ProcessDefinition, RiskPoint
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, PostHolding, Unit
+
+
+def flow_in_force(unit: Unit, power_code: str) -> ProcessDefinition | None:
+    """The published version new cases of this power start on (None before the first is published)."""
+    return (
+        ProcessDefinition.objects.filter(unit=unit, power_code=power_code, status=FlowStatus.PUBLISHED)
+        .select_related("unit")
+        .first()
+    )
+
+
+def versions_of(unit: Unit, power_code: str) -> QuerySet[ProcessDefinition]:
+    return ProcessDefinition.objects.filter(unit=unit, power_code=power_code).order_by("-version")
+
+
+def flows_of(unit: Unit) -> QuerySet[ProcessDefinition]:
+    return ProcessDefinition.objects.filter(unit=unit).order_by("power_code", "-version")
+
+
+def staff_of(unit: Unit) -> dict[str, frozenset[str]]:
+    """Post name → the people currently holding it (as ids), for the separation check."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    for post in unit.posts.all():
+        holders.setdefault(post.name, set())
+    for name, person_id in PostHolding.objects.filter(post__unit=unit, until__isnull=True).values_list(
+        "post__name", "person_id"
+    ):
+        holders[name].add(str(person_id))
+    return {name: frozenset(people) for name, people in holders.items()}
+
+
+def get_version(unit_code: str, power_code: str, version: int | None = None) -> ProcessDefinition:
+    """A version by number, or the newest one (draft included) when `version` is None."""
+    unit = org_queries.get_unit(unit_code)
+    rows = versions_of(unit, power_code)
+    row = rows.filter(version=version).first() if version is not None else rows.first()
+    if row is None:
+        which = f"第 {version} 版" if version else "任何"
+        raise NotFound(
+            f"{unit.name}的事项 {power_code} 没有{which}流程",
+            message_en=f"{unit.code} {power_code} has no flow{f' version {version}' if version else ''}",
+            power=power_code,
+        )
+    return row
+
+
+def access_version(
+    person: Person | None, unit_code: str, power_code: str, version: int | None
+) -> ProcessDefinition:
+    """A published (or superseded) version for anyone; a draft only for those who read the unit's drafts."""
+    row = get_version(unit_code, power_code, version)
+    if row.status == FlowStatus.DRAFT and (
+        person is None or not org_queries.can_read_private(person, row.unit)
+    ):
+        raise Forbidden(
+            f"{row}尚未公布", message_en=f"{row} is not published", power=power_code, version=row.version
+        )
+    return row
+
+
+def risk_points_watched_by(rule: str) -> QuerySet[RiskPoint]:
+    """Risk points of flows in force that name a supervision rule (what that rule must watch)."""
+    return RiskPoint.objects.filter(rule=rule, definition__status=FlowStatus.PUBLISHED).select_related(
+        "definition__unit"
+    )
