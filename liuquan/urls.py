@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("liuquan.console.urls")),
     path("ledger/", include("liuquan.ledger.urls")),
+    path("powers/", include("liuquan.flows.urls")),
     path("powers/", include("liuquan.powers.urls")),
     path("admin/", admin.site.urls),
     path("", include("liuquan.portal.urls")),

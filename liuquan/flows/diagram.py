@@ -212,16 +212,21 @@ def _text(
         attrs += ' font-weight="bold"'
     if fill != INK:
         attrs += f' fill="{fill}"'
-    if halo:  # a white outline under the glyphs keeps a label legible where it crosses a line
-        attrs += ' stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
     if len(lines) == 1:
-        return f"<text {attrs}>{_esc(lines[0])}</text>"
-    step = line_height or size * 1.3
-    spans = "".join(
-        f'<tspan x="{_f(x)}" dy="{_f(0 if i == 0 else step)}">{_esc(line)}</tspan>'
-        for i, line in enumerate(lines)
-    )
-    return f"<text {attrs}>{spans}</text>"
+        body = _esc(lines[0])
+    else:
+        step = line_height or size * 1.3
+        body = "".join(
+            f'<tspan x="{_f(x)}" dy="{_f(0 if i == 0 else step)}">{_esc(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
+    if halo:
+        # A white outline under the glyphs keeps a label legible where it crosses a line. It is a
+        # second, stroked copy drawn first (not paint-order, which PDF/PNG renderers such as Cairo
+        # ignore, painting the outline over the glyphs).
+        outline = ' stroke="#fff" stroke-width="4" stroke-linejoin="round" aria-hidden="true"'
+        return f"<g><text {attrs}{outline}>{body}</text><text {attrs}>{body}</text></g>"
+    return f"<text {attrs}>{body}</text>"
 
 
 def limit_text(limit: Limit) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from liuquan.ledger import tiles
 
 
-class LogIndexField(models.BigIntegerField):
+class LogIndexField(models.BigIntegerField):  # type: ignore[type-arg]
     """A 64-bit log index that is SQLite's rowid: "integer PRIMARY KEY" makes the table itself the
     index, where "bigint PRIMARY KEY" would add a second B-tree that every append also writes."""
 

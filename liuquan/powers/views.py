@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
+from liuquan.flows import diagram
+from liuquan.flows import queries as flow_queries
 from liuquan.laws import queries as law_queries
 from liuquan.laws.numerals import ArticleNo
 from liuquan.ledger import tree
 from liuquan.org import queries as org_queries
+from liuquan.org.models import Unit
 from liuquan.powers import exporting, queries
 from liuquan.powers.models import CATEGORY_NAMES, BasisCitation, ListEdition, PowerItem
 
@@ -83,8 +87,24 @@ def item_detail(request: HttpRequest, code: str, item_code: str) -> HttpResponse
             "responsibilities": list(item.responsibilities.all()),
             "history": history,
             "has_receipt": tree.latest_entry_index("powers.PowerItem", str(item.pk)) is not None,
+            **_flow_context(unit, item_code),
         },
     )
+
+
+def _flow_context(unit: Unit, item_code: str) -> dict[str, object]:
+    """The power's flow in force, drawn (权力运行流程图 and 风险防控图), for its public page."""
+    definition = flow_queries.flow_in_force(unit, item_code)
+    if definition is None:
+        return {"flow": None}
+    flow = definition.flow
+    return {
+        "flow": definition,
+        "flow_svg": mark_safe(diagram.flow_svg(flow)),  # noqa: S308 - diagram escapes every text
+        "risk_svg": mark_safe(diagram.risk_svg(flow)),  # noqa: S308
+        "flow_has_receipt": tree.latest_entry_index("flows.ProcessDefinition", str(definition.pk))
+        is not None,
+    }
 
 
 def _article_text(citation: BasisCitation) -> str | None:
