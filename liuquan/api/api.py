@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from liuquan import __version__
 from liuquan.core.errors import DomainError, NotAuthenticated
+from liuquan.flows.api import router as flows_router
 from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
 from liuquan.powers.api import router as powers_router
@@ -61,3 +62,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", org_router)
 api.add_router("/", ledger_router)
 api.add_router("/", powers_router)
+api.add_router("/", flows_router)

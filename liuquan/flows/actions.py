@@ -20,6 +20,7 @@ from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Role, Unit
 from liuquan.powers import actions as power_actions
 from liuquan.powers import queries as power_queries
+from liuquan.supervision import catalog
 
 PUBLISHER_ROLES = frozenset({Role.HEAD, Role.REFORM_OFFICE})
 
@@ -55,6 +56,15 @@ def _check_shape(flow: Flow, power_name: str) -> Flow:
         raise InvalidInput(f"流程数据有误：{exc}", message_en=f"Bad flow: {exc}", field="flow") from None
     if not decoded.steps:
         raise InvalidInput("流程没有任何环节", message_en="The flow has no steps", field="flow")
+    for position, risk in enumerate(decoded.risks, start=1):
+        if catalog.unknown([risk.rule]):
+            raise InvalidInput(
+                f"风险点{position}「{risk.point}」绑定的监督规则 {risk.rule} 不存在；可用的规则："
+                + "、".join(catalog.RULES),
+                message_en=f"Risk point {position} ({risk.point}) names an unknown supervision rule {risk.rule}",
+                field="risks",
+                rule=risk.rule,
+            )
     return decoded if decoded.name else Flow(**{**decoded.__dict__, "name": power_name})
 
 

@@ -9,11 +9,12 @@ from dataclasses import replace
 import pytest
 
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
-from liuquan.flows import actions, bpmn, codec, queries
+from liuquan.flows import actions, bpmn, codec, queries, templates
 from liuquan.flows.models import FlowStatus, ProcessDefinition, RiskPoint
 from liuquan.flows.spec import Limit
 from liuquan.ledger import audit
 from liuquan.ledger.models import Entry
+from liuquan.supervision import catalog
 from tests.flows.conftest import publish_list, staff
 from tests.powers.test_import import run
 from tests.powers.test_lists import item
@@ -183,3 +184,21 @@ def test_the_cli_check_lists_problems_and_exits_2(flow_world, capsys, tmp_path):
     path.write_text('{"name": "x", "category": "licensing", "steps": [{"key": "a"}]}', encoding="utf-8")
     code, _, err = run(capsys, "flows", "edit", "--power", "XK001", str(path))
     assert code == 2 and "steps[0].name" in err
+
+
+def test_a_risk_point_naming_an_unknown_supervision_rule_is_refused(flow_world):
+    clerk = flow_world.person("clerk")
+    draft = actions.do_create_flow(actor=clerk, unit=flow_world.dept_a, power_code="XK001")
+    flow = draft.flow
+    assert {risk.rule for risk in flow.risks} - {""} <= set(catalog.RULES)
+    bad = replace(flow, risks=(replace(flow.risks[0], rule="no_such_rule"), *flow.risks[1:]))
+    with pytest.raises(InvalidInput) as refused:
+        actions.do_update_flow(actor=clerk, definition=draft, flow=bad)
+    assert "no_such_rule" in refused.value.message and refused.value.detail["field"] == "risks"
+    draft.refresh_from_db()
+    assert draft.flow == flow
+
+
+def test_every_template_binds_only_known_rules():
+    for category in templates.TEMPLATE_CATEGORIES:
+        assert catalog.unknown([risk.rule for risk in templates.template_for(category).risks]) == []

@@ -1,0 +1,28 @@
+"""The supervision rules by stable name (pure; no Django): what a risk point may bind itself to.
+
+The rules themselves run in the supervision app; this catalogue is the contract other parts check
+names against (a risk map naming a rule that does not exist is refused), so it holds every rule the
+e-supervision centre runs, each with its Chinese description.
+"""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    "time_yellow": "黄牌：环节或办件用时达到时限的设定比例（默认80%）或距时限不足一个工作日",
+    "time_red": "红牌：环节或办件超过法定或承诺时限",
+    "separation_breach": "分岗设权被突破：同一人办理了须由不同人员办理的环节",
+    "skipped_step": "跳过环节：办件路径缺少流程规定的环节",
+    "out_of_order": "顺序不符：办件环节的先后与流程不符",
+    "outside_list": "清单之外行使权力：依据未公布、已取消或不存在的权力事项办件",
+    "repeated_correction": "多次补正：同一办件不止一次要求补正（行政许可法第三十二条）",
+    "unapproved_extension": "未经批准延期：延长办理期限未经负责人批准（行政许可法第四十二条）",
+    "after_hours_decision": "非工作时间决定：在夜间或非工作日作出决定",
+    "frequent_return": "频繁退回：环节被退回超过设定次数",
+    "leader_oversight": "一把手分管例外：主要负责人直接分管受限事项的例外登记",
+    "provisional_calendar": "暂定日历：到期日按未录入节假日安排的年份暂定计算",
+}
+
+
+def unknown(names: list[str]) -> list[str]:
+    """The names among `names` that are not rules (empty names are "no rule" and pass)."""
+    return [name for name in names if name and name not in RULES]
