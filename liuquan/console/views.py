@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liuquan.calendars import queries as calendar_queries
 from liuquan.console.forms import OversightForm
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.org import actions, queries
@@ -115,3 +119,40 @@ def end_oversight(request: HttpRequest, oversight_id: int) -> HttpResponse:
 def oversight_exceptions(request: HttpRequest) -> HttpResponse:
     rows = queries.access_oversight_exceptions(person_of(request), channel="console")
     return render(request, "console/exceptions.html", {"rows": rows})
+
+
+@login_required
+def work_calendar(request: HttpRequest) -> HttpResponse:
+    """The working-day calendar in force: the years with a holiday schedule and a due-date calculator
+    that says when its answer is provisional (a year whose notice has not been entered)."""
+    calendar = calendar_queries.work_calendar()
+    entered = {row.year: row for row in calendar_queries.years()}
+    today = timezone.localdate()
+    result = None
+    error = ""
+    start_text = request.GET.get("start", "")
+    days_text = request.GET.get("days", "")
+    natural = request.GET.get("kind") == "natural"
+    if start_text and days_text:
+        try:
+            start = datetime.date.fromisoformat(start_text)
+            days = int(days_text)
+            if not 0 <= days <= 3650:
+                raise ValueError(days_text)
+            result = calendar.due_date(start, days, natural=natural)
+        except ValueError:
+            error = _("Give a start date (YYYY-MM-DD) and a number of days from 0 to 3650.")
+    years = sorted(set(calendar.scheduled_years) | set(entered))
+    return render(
+        request,
+        "console/calendar.html",
+        {
+            "years": [(year, entered.get(year)) for year in years if year >= today.year - 1],
+            "next_missing": next((y for y in range(today.year, today.year + 3) if y not in years), None),
+            "result": result,
+            "error": error,
+            "start": start_text,
+            "days": days_text,
+            "natural": natural,
+        },
+    )

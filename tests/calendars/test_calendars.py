@@ -82,3 +82,18 @@ def test_only_a_steward_enters_a_year_and_bad_schedules_change_nothing(world, ca
     code, _, err = run(capsys, "calendar", "due", "--start", "2026-13-01", "--days", "2")
     assert code == 2 and "2026-13-01" in err
     assert not CalendarYear.objects.exists()
+
+
+def test_the_console_calendar_page_marks_a_provisional_due_date(world):
+    from django.test import Client
+
+    from liuquan.core.testing import login
+
+    client = login(Client(), world.person("clerk"))
+    page = client.get("/console/calendar/", {"start": "2026-12-20", "days": "20", "kind": "working"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "2027-01-15" in text and 'data-testid="provisional"' in text
+    firm = client.get("/console/calendar/", {"start": "2026-09-28", "days": "20"}).content.decode()
+    assert "2026-10-30" in firm and 'data-testid="provisional"' not in firm
+    bad = client.get("/console/calendar/", {"start": "2026-02-30", "days": "20"}).content.decode()
+    assert 'class="error"' in bad
