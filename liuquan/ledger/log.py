@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,8 +46,39 @@ def pseudonym(person_id: int) -> str:
     return "p-" + digest[:20]
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # JCS numbers are IEEE doubles; larger integers are not exact
+
+
+def _plain(value: Any) -> bool:
+    """True when the standard library's sorted, compact JSON is exactly RFC 8785 for `value`: no floats
+    (JCS prints numbers the ECMAScript way), integers within 2**53, and object keys in the Basic
+    Multilingual Plane below the surrogates, where code-point order (Python's sort) equals the UTF-16
+    code-unit order JCS sorts by. String escaping is the same in both: quote, backslash and the control
+    characters (short forms for backspace, form feed, newline, return and tab; lowercase u00xx for the
+    rest); everything else, CJK included, is written as is."""
+    if value is None or isinstance(value, (str, bool)):
+        return True
+    if isinstance(value, int):
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and (key.isascii() or max(key) < SURROGATES) and _plain(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    return False
+
+
+SURROGATES = chr(0xD800)
+
+
 def canonical(value: dict[str, Any]) -> bytes:
-    """RFC 8785 (JCS) canonical JSON bytes."""
+    """RFC 8785 (JCS) canonical JSON bytes. Ledger documents are almost always plain (text, integers,
+    booleans, nested objects): for those the C-accelerated json module gives the identical bytes at a
+    fraction of the pure-Python encoder's cost; anything else goes through the rfc8785 package."""
+    if _plain(value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return rfc8785.dumps(value)
 
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liuquan.ledger import log
 from liuquan.ledger.models import Entry, Sequencer
@@ -75,3 +77,41 @@ def test_a_bootstrap_entry_names_the_system_person_as_its_own_actor(db):
     entry = Entry.objects.get(subject_type="org.Person", subject_id=str(system.pk))
     assert entry.actor == system and entry.action == "org.bootstrap_system_person"
     assert Region.objects.count() == 0
+
+
+# The fast path of canonical() must give exactly the rfc8785 package's bytes for every plain document.
+_plain_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_plain_keys = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0xD7FF, blacklist_categories=("Cs",)), max_size=8),
+    st.text(max_size=4).filter(str.isascii),
+)
+_plain_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+        _plain_text,
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_plain_keys, children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(_plain_keys, _plain_values, max_size=6))
+def test_the_fast_canonical_encoding_is_exactly_rfc8785(document):
+    assert log._plain(document)
+    assert log.canonical(document) == rfc8785.dumps(document)
+
+
+def test_documents_the_fast_path_cannot_take_go_through_rfc8785():
+    assert not log._plain({"x": 2**60})
+    with pytest.raises(rfc8785.IntegerDomainError):  # as the package itself refuses it
+        log.canonical({"x": 2**60})
+    for document in ({"x": 1.5}, {"𠀀": 1, "\ue000": 2}, {"a": [0.1]}):
+        assert not log._plain(document)
+        assert log.canonical(document) == rfc8785.dumps(document)
+    assert log.canonical({"控制\x1f": '\b\f\n\r\t"\\\x7f\u2028'}) == rfc8785.dumps(
+        {"控制\x1f": '\b\f\n\r\t"\\\x7f\u2028'}
+    )
