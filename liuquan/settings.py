@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "liuquan.calendars",
     "liuquan.powers",
     "liuquan.flows",
+    "liuquan.cases",
+    "liuquan.supervision",
     "liuquan.portal",
     "liuquan.console",
     "liuquan.api",
@@ -164,3 +166,6 @@ LIUQUAN_SITE_NAME = _("Six Powers Governance")
 LIUQUAN_LEDGER_ORIGIN = os.environ.get("LIUQUAN_LEDGER_ORIGIN", "liuquan.localhost/ledger")
 LIUQUAN_CHECKPOINT_SECONDS = config.env_int("LIUQUAN_CHECKPOINT_SECONDS", 10)
 LIUQUAN_CHECKPOINT_ENTRIES = config.env_int("LIUQUAN_CHECKPOINT_ENTRIES", 1000)
+# Supervision runs its rules over a case right after it moves (besides the periodic sweep); 0 leaves it
+# to the sweep alone (a bulk import of history, say).
+LIUQUAN_SUPERVISE_ON_EVENT = config.env_int("LIUQUAN_SUPERVISE_ON_EVENT", 1) == 1

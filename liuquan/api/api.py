@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from liuquan import __version__
+from liuquan.cases.api import router as cases_router
 from liuquan.core.errors import DomainError, NotAuthenticated
 from liuquan.flows.api import router as flows_router
 from liuquan.ledger.api import router as ledger_router
@@ -63,3 +64,4 @@ api.add_router("/", org_router)
 api.add_router("/", ledger_router)
 api.add_router("/", powers_router)
 api.add_router("/", flows_router)
+api.add_router("/", cases_router)

@@ -36,6 +36,7 @@ from liuquan.org.models import (
 )
 
 SYSTEM_USERNAME = "system"
+PUBLIC_USERNAME = "public"
 UNIT_CODE_RE = re.compile(r"^[0-9A-Z][0-9A-Z-]{1,39}$")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 TOKEN_PREFIX = "lq_"
@@ -74,6 +75,27 @@ def system_person() -> Person:
         person.set_unusable_password()
         person.save()
         act.actor = person
+        act.record(person)
+    return person
+
+
+def public_person() -> Person:
+    """The built-in account that acts for members of the public (an applicant on the portal has no
+    account); it cannot log in and holds no role. The ledger names it like any actor, by pseudonym."""
+    person = Person.objects.filter(username=PUBLIC_USERNAME).first()
+    if person is not None:
+        return person
+    system = system_person()
+    with action("org.bootstrap_public_person", actor=system) as act:
+        person = Person(
+            username=PUBLIC_USERNAME,
+            full_name="公众（网上申请）",
+            is_superuser=False,
+            is_staff=False,
+            is_active=True,
+        )
+        person.set_unusable_password()
+        person.save()
         act.record(person)
     return person
 

@@ -1,0 +1,653 @@
+"""Actions of the case engine (政务服务): open a case under a published power, claim and complete its
+steps along the pinned flow, 补正 and supplement, extend, withdraw, terminate, rate.
+
+Every completion is judged by cases.engine against the flow (the current step, an outcome it has,
+separation of duties, a second 补正); a refused attempt changes nothing in the case and is recorded as
+a Breach in its own action, for supervision. The case row is locked while it changes (SELECT … FOR
+NO KEY UPDATE on PostgreSQL; SQLite's write lock serialises writers), so of two people completing the same
+step at once exactly one wins and the other is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from liuquan.calendars import queries as calendar_queries
+from liuquan.cases import engine
+from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
+from liuquan.core.actions import ActRecorder, action
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput
+from liuquan.flows import queries as flow_queries
+from liuquan.flows.models import ProcessDefinition
+from liuquan.flows.spec import DayKind, Limit, TransitionKind
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, PostHolding, Role, Unit
+from liuquan.powers import queries as power_queries
+
+QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+HEAD_ROLES = frozenset({Role.HEAD})
+
+
+class CaseRefused(Conflict):
+    """HTTP 409 with the engine's reason as the error code ("separation_of_duties", …)."""
+
+
+def query_digest(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(10))
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _locked() -> QuerySet[Case]:
+    """Cases to change, row-locked: the case row only, FOR NO KEY UPDATE. Locking the joined unit and
+    flow rows too (plain FOR UPDATE) blocks the foreign-key checks that other actions' inserts run at
+    COMMIT while they hold the ledger's sequencer — a deadlock between two busy case actions."""
+    return Case.objects.select_for_update(of=("self",), no_key=True)
+
+
+def _table(case: Case) -> engine.StepTable:
+    return engine.StepTable(case.definition.flow)
+
+
+def _event(
+    act: ActRecorder,
+    case: Case,
+    kind: str,
+    *,
+    step: str = "",
+    outcome: str = "",
+    person: Person | None = None,
+    text: str = "",
+    public: bool = True,
+    at: datetime | None = None,
+) -> CaseEvent:
+    last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", flat=True).first() or 0
+    row = CaseEvent.objects.create(
+        case=case,
+        seq=last + 1,
+        at=at or timezone.now(),
+        kind=kind,
+        step=step,
+        outcome=outcome,
+        person=person,
+        text=text,
+        public=public,
+    )
+    act.record(row)
+    return row
+
+
+def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None = None) -> CaseStep:
+    """Open the row of the step the case has reached, with its own clock."""
+    step = case.definition.flow.step(key)
+    assert step is not None  # the engine only moves to steps of the flow
+    started = at or timezone.now()
+    due = warn = None
+    if step.limit is not None and not step.suspends_clock:
+        clock = engine.clock(calendar_queries.work_calendar(), timezone.localtime(started).date(), step.limit)
+        due, warn = clock.due, clock.warn
+        case.provisional = case.provisional or clock.provisional
+    last = (
+        CaseStep.objects.filter(case=case).order_by("-position").values_list("position", flat=True).first()
+        or 0
+    )
+    row = CaseStep.objects.create(
+        case=case,
+        position=last + 1,
+        step=step.key,
+        name=step.name,
+        post=step.post,
+        started_at=started,
+        due_on=due,
+        warn_on=warn,
+    )
+    act.record(row)
+    return row
+
+
+def _open_step(case: Case) -> CaseStep | None:
+    return CaseStep.objects.filter(case=case, completed_at__isnull=True).order_by("-position").first()
+
+
+def _pause_clock(case: Case, today: date) -> None:
+    if case.due_on is None or case.paused_on is not None:
+        return
+    limit = case.definition.flow.case_limit
+    kind = limit.kind if limit else DayKind.WORKING
+    case.days_left = engine.remaining(calendar_queries.work_calendar(), today, case.due_on, kind)
+    case.paused_on = today
+
+
+def _resume_clock(case: Case, today: date) -> None:
+    if case.paused_on is None or case.days_left is None:
+        return
+    limit = case.definition.flow.case_limit
+    kind = limit.kind if limit else DayKind.WORKING
+    calendar = calendar_queries.work_calendar()
+    if case.due_on is None:
+        clock = engine.clock(calendar, today, Limit(case.days_left, kind))
+    else:
+        # Shift the stored dates by the pause: recomputing from days_left alone would move the warning
+        # (80% of what was left is not 80% of the limit) and make an overdue case on time again.
+        paused = engine.Clock(due=case.due_on, warn=case.warn_on or case.due_on)
+        clock = engine.resume(calendar, paused, paused_on=case.paused_on, today=today, kind=kind)
+    case.due_on, case.warn_on = clock.due, clock.warn
+    case.provisional = case.provisional or clock.provisional
+    case.paused_on = None
+    case.days_left = None
+
+
+def _start_case_clock(case: Case, today: date) -> None:
+    limit = case.definition.flow.case_limit
+    if limit is None:
+        return
+    clock = engine.clock(calendar_queries.work_calendar(), today, limit)
+    case.due_on, case.warn_on = clock.due, clock.warn
+    case.provisional = case.provisional or clock.provisional
+
+
+def _save(act: ActRecorder, case: Case) -> None:
+    case.version += 1
+    case.save()
+    act.record(case)
+
+
+# Opening ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    query_code: str  # shown once to the applicant; only its digest is stored
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+def _flow_for(unit: Unit, power_code: str) -> ProcessDefinition:
+    power_queries.published_power(unit, power_code)  # 清单之外无权力
+    definition = flow_queries.flow_in_force(unit, power_code)
+    if definition is None:
+        raise Conflict(
+            f"事项 {power_code} 尚无公布的办理流程，不能办件",
+            message_en=f"{power_code} has no published flow",
+            code="no_published_flow",
+            power=power_code,
+        )
+    return definition
+
+
+def check_applicant(applicant: Applicant) -> None:
+    if not applicant.name.strip():
+        raise InvalidInput(
+            "请填写申请人姓名或名称", message_en="The applicant's name is missing", field="applicant_name"
+        )
+    if len(applicant.name) > 100 or len(applicant.address) > 200 or len(applicant.phone) > 40:
+        raise InvalidInput("申请人信息过长", message_en="Applicant details are too long", field="applicant")
+    if applicant.id_number and not (
+        len(applicant.id_number.strip()) in (15, 18) or len(applicant.id_number) <= 40
+    ):
+        raise InvalidInput("证件号码格式不正确", message_en="Bad ID number", field="applicant_id_number")
+
+
+def do_open_case(
+    *,
+    actor: Person,
+    unit: Unit,
+    power_code: str,
+    applicant: Applicant,
+    subject: str = "",
+    source: str = "console",
+    files: list[tuple[str, str, bytes, str]] | None = None,  # (name, material, data, content type)
+) -> Opened:
+    """Open a case under a published power with a published flow; it starts at the flow's first step."""
+    definition = _flow_for(unit, power_code)
+    check_applicant(applicant)
+    code = new_query_code()
+    now = timezone.now()
+    with action("cases.open", actor=actor) as act:
+        case = Case.objects.create(
+            number=f"tmp-{uuid.uuid4().hex}",
+            unit=unit,
+            power_code=power_code,
+            power_name=definition.power_name,
+            definition=definition,
+            source=source,
+            applicant_name=applicant.name.strip(),
+            applicant_id_number=applicant.id_number.strip(),
+            applicant_phone=applicant.phone.strip(),
+            applicant_address=applicant.address.strip(),
+            query_digest=query_digest(code),
+            subject=subject.strip()[:300],
+            status=CaseStatus.OPEN,
+            current_step=definition.flow.start,
+            received_at=now,
+        )
+        case.number = f"{unit.code}-{timezone.localtime(now):%Y}-{case.pk:07d}"
+        for name, material, data, content_type in files or []:
+            _store_file(act, case, name, material, data, content_type, now)
+        _start_step(act, case, definition.flow.start, at=now)
+        _event(act, case, "opened", text="已收到申请", person=actor)
+        _save(act, case)
+    return Opened(case=case, query_code=code)
+
+
+def _store_file(
+    act: ActRecorder, case: Case, name: str, material: str, data: bytes, content_type: str, now: datetime
+) -> CaseFile:
+    from liuquan.cases import files as case_files
+
+    digest = case_files.store(data)
+    row = CaseFile.objects.create(
+        case=case,
+        name=name[:200],
+        material=material[:200],
+        size=len(data),
+        content_type=content_type[:100],
+        sha256=digest,
+        uploaded_at=now,
+    )
+    act.record(row)
+    return row
+
+
+# Completing steps ---------------------------------------------------------------------------------
+
+
+def holds_post(person: Person, case: Case, post: str) -> bool:
+    if not post:
+        return org_queries.scope_of(person, frozenset({Role.CLERK, Role.REVIEWER, Role.HEAD})).covers(
+            case.unit
+        )
+    return PostHolding.objects.filter(
+        post__unit=case.unit, post__name=post, person=person, until__isnull=True
+    ).exists()
+
+
+def is_head(person: Person, unit: Unit) -> bool:
+    return person.is_active and org_queries.scope_of(person, HEAD_ROLES).covers(unit)
+
+
+def supervise(*case_ids: int) -> None:
+    """Run the supervision rules over these cases once the current transaction commits (or now, when
+    there is none): the per-event half of supervision; the periodic sweep is the other."""
+    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not case_ids:
+        return
+    from liuquan.supervision import sweep
+
+    transaction.on_commit(lambda: sweep.run_sweep(case_ids=list(case_ids)))
+
+
+def _record_refusal(
+    *, actor: Person, case: Case, refused: engine.Refused, step: str, outcome: str, channel: str
+) -> None:
+    with action("cases.refused_attempt", actor=actor) as act:
+        row = Breach.objects.create(
+            case=case,
+            unit=case.unit,
+            at=timezone.now(),
+            kind=refused.reason.value,
+            step=step,
+            outcome=outcome,
+            person=actor,
+            channel=channel,
+            refused=True,
+            message=refused.message,
+        )
+        act.record(row)
+
+
+def _refuse(refused: engine.Refused, case: Case) -> CaseRefused:
+    return CaseRefused(
+        refused.message, message_en=refused.message_en, code=refused.reason.value, case=case.number
+    )
+
+
+def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
+    """Take the current step into one's own inbox (it stays open to the post until then)."""
+    with action("cases.claim", actor=actor) as act:
+        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        row = _open_step(locked)
+        if row is None or locked.closed:
+            raise Conflict("办件当前没有待办环节", message_en="Nothing to claim", code="nothing_to_claim")
+        if not holds_post(actor, locked, row.post):
+            raise Forbidden(
+                f"只有「{row.post}」可以办理「{row.name}」", message_en=f"Only {row.post} may do {row.step}"
+            )
+        if row.assignee_id not in (None, actor.pk):
+            raise Conflict(
+                f"「{row.name}」已由他人认领", message_en="Already claimed", code="already_claimed"
+            )
+        row.assignee = actor
+        row.save(update_fields=["assignee"])
+        act.record(row)
+        _event(act, locked, "claimed", step=row.step, person=actor, public=False)
+        _save(act, locked)
+    return row
+
+
+def do_complete_step(
+    *,
+    actor: Person,
+    case: Case,
+    step: str,
+    outcome: str,
+    comment: str = "",
+    approved_by: Person | None = None,
+    channel: str = "console",
+) -> Case:
+    """Complete the current step with an outcome; the flow says where the case goes next."""
+    refused: engine.Refused | None = None
+    try:
+        with action("cases.complete_step", actor=actor) as act:
+            locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+            row = _open_step(locked)
+            table = _table(locked)
+            approved = approved_by is not None and is_head(approved_by, locked.unit)
+            verdict = table.judge(
+                _view(locked, row), step=step, outcome=outcome, person=str(actor.pk), approved=approved
+            )
+            # A move the flow does not allow is refused as such whoever asks; otherwise only the step's
+            # post may act, and only then do separation and 补正 rules speak.
+            wrong_move = isinstance(verdict, engine.Refused) and verdict.reason in {
+                engine.Refusal.ILLEGAL_TRANSITION,
+                engine.Refusal.CLOSED,
+            }
+            post = table.steps[step].post if step in table.steps else ""
+            if not wrong_move and not holds_post(actor, locked, post):
+                raise Forbidden(
+                    f"只有「{post}」岗位的人员可以办理「{table.steps[step].name}」",
+                    message_en=f"Only holders of {post} may complete {step}",
+                )
+            if isinstance(verdict, engine.Refused):
+                refused = verdict
+                raise _refuse(verdict, locked)
+            _apply(act, locked, row, verdict, actor=actor, comment=comment, approved_by=approved_by)
+    except CaseRefused:
+        if refused is not None:
+            _record_refusal(
+                actor=actor, case=case, refused=refused, step=step, outcome=outcome, channel=channel
+            )
+            supervise(case.pk)
+        raise
+    supervise(locked.pk)
+    return locked
+
+
+def _view(case: Case, open_row: CaseStep | None) -> engine.CaseView:
+    done: dict[str, set[str]] = {}
+    for key, person_id, external in CaseStep.objects.filter(
+        case=case, completed_at__isnull=False
+    ).values_list("step", "completed_by_id", "external_person"):
+        done.setdefault(key, set()).add(str(person_id) if person_id else f"ext:{external}")
+    # While a 补正 notice is out no step row is open, yet the case is still at its step: a further
+    # 补正 there is judged (and refused, art. 32) rather than answered with "the case has ended".
+    awaiting = case.status == CaseStatus.CORRECTION and open_row is None
+    current = case.current_step if ((open_row is not None or awaiting) and not case.closed) else ""
+    return engine.CaseView(
+        current=current,
+        done_by={key: frozenset(people) for key, people in done.items()},
+        corrections=case.corrections,
+        resubmitted_since_correction=case.resubmitted,
+        closed=case.closed,
+        awaiting_correction=awaiting,
+    )
+
+
+def _apply(
+    act: ActRecorder,
+    case: Case,
+    row: CaseStep | None,
+    move: engine.Move,
+    *,
+    actor: Person | None,
+    comment: str,
+    approved_by: Person | None = None,
+    at: datetime | None = None,
+    external_person: str = "",
+) -> None:
+    """Carry a judged move out on the case, its step rows and its clocks."""
+    now = at or timezone.now()
+    today = timezone.localtime(now).date()
+    flow = case.definition.flow
+    step = flow.step(move.step)
+    assert row is not None and step is not None
+    row.completed_at = now
+    row.completed_by = actor
+    row.external_person = external_person
+    row.outcome = move.outcome
+    row.comment = comment.strip()
+    if row.assignee_id is None and actor is not None:
+        row.assignee = actor
+    row.save()
+    act.record(row)
+    case.result = move.outcome
+    public_text = f"「{step.name}」：{move.label or move.outcome}"
+    if engine.starts_case_clock(step) and move.kind is TransitionKind.NEXT and case.accepted_at is None:
+        case.accepted_at = now
+        _start_case_clock(case, today)
+    if step.suspends_clock and case.status == CaseStatus.SUSPENDED:
+        case.status = CaseStatus.OPEN
+        _resume_clock(case, today)
+        _event(act, case, "resumed", step=step.key, person=actor, text="中止事由消除，恢复计时", at=now)
+    if move.kind is TransitionKind.CORRECTION:
+        case.status = CaseStatus.CORRECTION
+        case.corrections += 1
+        case.resubmitted = False
+        _pause_clock(case, today)
+        case.current_step = move.target
+        _event(
+            act,
+            case,
+            "correction_requested",
+            step=step.key,
+            outcome=move.outcome,
+            person=actor,
+            text="需补正：" + (comment.strip() or "请按告知补正材料"),
+            at=now,
+        )
+        _save(act, case)
+        return
+    table = engine.StepTable(flow)
+    grants = move.kind is TransitionKind.NEXT and table.is_extension_approval(step.key)
+    if (move.kind is TransitionKind.EXTEND and move.target == move.step) or grants:
+        extension = flow.extension
+        if extension is not None and case.due_on is not None and not case.extended:
+            clock = engine.clock(calendar_queries.work_calendar(), case.due_on, extension)
+            case.due_on, case.warn_on = clock.due, clock.warn
+            case.provisional = case.provisional or clock.provisional
+        case.extended = True
+        approver = approved_by or (actor if grants else None)
+        approver_text = f"（经{approver.full_name}批准）" if approver else ""
+        _event(
+            act, case, "extended", step=step.key, person=actor, text=f"办理期限延长{approver_text}", at=now
+        )
+    _event(
+        act,
+        case,
+        "step_completed",
+        step=step.key,
+        outcome=move.outcome,
+        person=actor,
+        text=public_text,
+        at=now,
+    )
+    if move.ends:
+        case.current_step = ""
+        case.closed_at = now
+        case.status = CaseStatus.TERMINATED if move.kind is TransitionKind.TERMINATE else CaseStatus.DONE
+        _event(
+            act, case, "closed", outcome=move.outcome, text="办结：" + (move.label or move.outcome), at=now
+        )
+        _save(act, case)
+        return
+    target = flow.step(move.target)
+    assert target is not None
+    case.current_step = target.key
+    if move.kind is TransitionKind.SUSPEND or target.suspends_clock:
+        case.status = CaseStatus.SUSPENDED
+        _pause_clock(case, today)
+        _event(
+            act,
+            case,
+            "suspended",
+            step=target.key,
+            person=actor,
+            text=f"「{target.name}」期间不计入办理时限",
+            at=now,
+        )
+    _start_step(act, case, target.key, at=now)
+    _save(act, case)
+
+
+# The applicant's side -----------------------------------------------------------------------------
+
+
+def find_by_query(number: str, code: str) -> Case:
+    """A case by its number and query code (both needed: the number alone reveals nothing)."""
+    from liuquan.core.errors import NotFound
+
+    case = Case.objects.select_related("definition", "unit").filter(number=number.strip()).first()
+    if case is None or not code or not secrets.compare_digest(case.query_digest, query_digest(code)):
+        raise NotFound("办件编号或查询码不正确", message_en="Unknown case number or query code", field="code")
+    return case
+
+
+def do_supplement(
+    *, actor: Person, case: Case, note: str = "", files: list[tuple[str, str, bytes, str]] | None = None
+) -> Case:
+    """The applicant answers a 补正 notice: new material, the clock resumes, the case returns to 受理."""
+    with action("cases.supplement", actor=actor) as act:
+        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        if locked.status != CaseStatus.CORRECTION:
+            raise Conflict(
+                "办件不在补正阶段",
+                message_en="The case is not waiting for a correction",
+                code="not_in_correction",
+            )
+        if not files and not note.strip():
+            raise InvalidInput(
+                "请上传补正材料或说明", message_en="Upload the missing material or explain", field="files"
+            )
+        now = timezone.now()
+        for name, material, data, content_type in files or []:
+            _store_file(act, locked, name, material, data, content_type, now)
+        locked.status = CaseStatus.OPEN
+        locked.resubmitted = True
+        _resume_clock(locked, timezone.localtime(now).date())
+        _event(
+            act,
+            locked,
+            "supplemented",
+            text="申请人已补正：" + (note.strip()[:500] or f"{len(files or [])} 份材料"),
+            at=now,
+        )
+        _start_step(act, locked, locked.current_step, at=now)
+        _save(act, locked)
+    supervise(locked.pk)
+    return locked
+
+
+def do_withdraw(*, actor: Person, case: Case, reason: str = "") -> Case:
+    with action("cases.withdraw", actor=actor) as act:
+        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        if locked.closed:
+            raise Conflict("办件已办结，不能撤回", message_en="The case has ended", code="case_closed")
+        open_row = _open_step(locked)
+        if open_row is not None:
+            open_row.completed_at = timezone.now()
+            open_row.outcome = "withdrawn"
+            open_row.save()
+            act.record(open_row)
+        locked.status = CaseStatus.WITHDRAWN
+        locked.closed_at = timezone.now()
+        locked.current_step = ""
+        _event(
+            act,
+            locked,
+            "withdrawn",
+            text="申请人撤回申请" + (f"：{reason.strip()[:300]}" if reason.strip() else ""),
+        )
+        _save(act, locked)
+    return locked
+
+
+def do_terminate(*, actor: Person, case: Case, reason: str) -> Case:
+    """终止 by the unit's head, with a reason (e.g. the applicant died, the matter lapsed)."""
+    if not is_head(actor, case.unit):
+        raise Forbidden(
+            "只有本单位负责人可以终止办件", message_en="Only the unit's head may terminate a case"
+        )
+    if not reason.strip():
+        raise InvalidInput("终止须写明理由", message_en="A termination needs a reason", field="reason")
+    with action("cases.terminate", actor=actor) as act:
+        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        if locked.closed:
+            raise Conflict("办件已办结", message_en="The case has ended", code="case_closed")
+        open_row = _open_step(locked)
+        if open_row is not None:
+            open_row.completed_at = timezone.now()
+            open_row.completed_by = actor
+            open_row.outcome = "terminated"
+            open_row.save()
+            act.record(open_row)
+        locked.status = CaseStatus.TERMINATED
+        locked.closed_at = timezone.now()
+        locked.current_step = ""
+        _event(act, locked, "terminated", person=actor, text="终止办理：" + reason.strip()[:300])
+        _save(act, locked)
+    return locked
+
+
+def do_rate(*, actor: Person, case: Case, score: int, comment: str = "") -> Rating:
+    """好差评 by the applicant, once, after the case ends; a 差评 goes to the unit's head for a reply."""
+    if not 1 <= score <= 5:
+        raise InvalidInput("评分应为 1 至 5", message_en="A score is 1 to 5", field="score")
+    with action("cases.rate", actor=actor) as act:
+        locked = _locked().get(pk=case.pk)
+        if locked.status != CaseStatus.DONE:
+            raise Conflict("办结后才能评价", message_en="Rate a case once it is done", code="not_done")
+        if Rating.objects.filter(case=locked).exists():
+            raise Conflict("已经评价过", message_en="Already rated", code="already_rated")
+        row = Rating.objects.create(
+            case=locked, score=score, comment=comment.strip()[:1000], at=timezone.now()
+        )
+        act.record(row)
+        _event(act, locked, "rated", text=f"申请人评价：{score} 分")
+        _save(act, locked)
+    return row
+
+
+def do_reply_rating(*, actor: Person, rating: Rating, reply: str) -> Rating:
+    case = rating.case
+    if not is_head(actor, case.unit):
+        raise Forbidden("只有本单位负责人可以回复评价", message_en="Only the unit's head replies to a rating")
+    if not reply.strip():
+        raise InvalidInput("回复不能为空", message_en="The reply is empty", field="reply")
+    with action("cases.reply_rating", actor=actor) as act:
+        rating.reply = reply.strip()[:2000]
+        rating.replied_at = timezone.now()
+        rating.replied_by = actor
+        rating.save()
+        act.record(rating)
+    return rating

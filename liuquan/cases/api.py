@@ -1,0 +1,260 @@
+"""API endpoints of cases: open, read, advance (409 with the engine's reason when refused), the
+applicant's public view by number + query code, and the ingest endpoint for other systems."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from liuquan.api.auth import AUTH
+from liuquan.cases import actions, ingest
+from liuquan.cases.models import Case, CaseEvent, CaseStep
+from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from liuquan.org import actions as org_actions
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person
+
+router = Router(tags=["cases"])
+
+
+class ApplicantIn(Schema):
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class CaseIn(Schema):
+    unit: str
+    power: str
+    applicant: ApplicantIn
+    subject: str = ""
+
+
+class StepOut(Schema):
+    position: int
+    step: str
+    name: str
+    post: str
+    started_at: datetime
+    due_on: date | None
+    completed_at: datetime | None
+    outcome: str
+    completed_by: str | None
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    kind: str
+    step: str
+    outcome: str
+    text: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    unit: str
+    power: str
+    power_name: str
+    flow_version: int
+    status: str
+    current_step: str
+    result: str
+    received_at: datetime
+    accepted_at: datetime | None
+    closed_at: datetime | None
+    due_on: date | None
+    warn_on: date | None
+    provisional: bool
+    extended: bool
+    corrections: int
+    applicant_name: str
+    steps: list[StepOut]
+    events: list[EventOut]
+
+    @staticmethod
+    def of(case: Case) -> CaseOut:
+        steps = CaseStep.objects.filter(case=case).select_related("completed_by").order_by("position")
+        return CaseOut(
+            id=case.pk,
+            number=case.number,
+            unit=case.unit.code,
+            power=case.power_code,
+            power_name=case.power_name,
+            flow_version=case.definition.version,
+            status=case.status,
+            current_step=case.current_step,
+            result=case.result,
+            received_at=case.received_at,
+            accepted_at=case.accepted_at,
+            closed_at=case.closed_at,
+            due_on=case.due_on,
+            warn_on=case.warn_on,
+            provisional=case.provisional,
+            extended=case.extended,
+            corrections=case.corrections,
+            applicant_name=case.applicant_name,
+            steps=[
+                StepOut(
+                    position=row.position,
+                    step=row.step,
+                    name=row.name,
+                    post=row.post,
+                    started_at=row.started_at,
+                    due_on=row.due_on,
+                    completed_at=row.completed_at,
+                    outcome=row.outcome,
+                    completed_by=row.completed_by.full_name
+                    if row.completed_by
+                    else (row.external_person or None),
+                )
+                for row in steps
+            ],
+            events=[_event(row) for row in CaseEvent.objects.filter(case=case).order_by("seq")],
+        )
+
+
+class OpenedOut(CaseOut):
+    query_code: str
+
+
+class AdvanceIn(Schema):
+    step: str
+    outcome: str
+    comment: str = ""
+    approved_by: str | None = None  # the head's user name, for a 延期
+
+
+class PublicCaseOut(Schema):
+    number: str
+    power_name: str
+    status: str
+    current_step_name: str
+    received_at: datetime
+    due_on: date | None
+    provisional: bool
+    result: str
+    timeline: list[EventOut]
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicates: int
+    rejected: list[dict[str, object]]
+
+
+def _event(row: CaseEvent) -> EventOut:
+    return EventOut(seq=row.seq, at=row.at, kind=row.kind, step=row.step, outcome=row.outcome, text=row.text)
+
+
+def _person(request: HttpRequest) -> Person:
+    user = request.user
+    assert isinstance(user, Person)  # guaranteed by AUTH
+    return user
+
+
+def _case(person: Person, case_id: int) -> Case:
+    case = Case.objects.select_related("unit__region", "definition").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"没有办件 {case_id}", message_en=f"No case {case_id}", case=case_id)
+    if not org_queries.can_read_private(person, case.unit):
+        raise Forbidden("无权查看该办件", message_en="You may not read this case", case=case_id)
+    return case
+
+
+@router.post("/cases", response={201: OpenedOut}, auth=AUTH, summary="Open a case under a published power")
+def open_case(request: HttpRequest, payload: CaseIn) -> Status[OpenedOut]:
+    person = _person(request)
+    unit = org_queries.get_unit(payload.unit)
+    if not org_queries.can_read_private(person, unit):
+        raise Forbidden(f"无权为{unit.name}登记办件", message_en=f"You may not open cases for {unit.name}")
+    opened = actions.do_open_case(
+        actor=person,
+        unit=unit,
+        power_code=payload.power,
+        applicant=actions.Applicant(**payload.applicant.dict()),
+        subject=payload.subject,
+        source="api",
+    )
+    return Status(201, OpenedOut(**CaseOut.of(opened.case).dict(), query_code=opened.query_code))
+
+
+@router.get("/cases/{case_id}", response=CaseOut, auth=AUTH, summary="One case with its steps and timeline")
+def get_case(request: HttpRequest, case_id: int) -> CaseOut:
+    return CaseOut.of(_case(_person(request), case_id))
+
+
+@router.post(
+    "/cases/{case_id}/advance",
+    response=CaseOut,
+    auth=AUTH,
+    summary="Complete the current step with an outcome; 409 with the reason when the flow refuses",
+)
+def advance(request: HttpRequest, case_id: int, payload: AdvanceIn) -> CaseOut:
+    person = _person(request)
+    case = _case(person, case_id)
+    approver = org_queries.get_person(payload.approved_by) if payload.approved_by else None
+    if approver is not None and approver.pk != person.pk:
+        # An approval is the approver's own act: through the API only the approver can state it.
+        raise Forbidden("延期批准须由负责人本人提交", message_en="Only the approver can state an approval")
+    done = actions.do_complete_step(
+        actor=person,
+        case=case,
+        step=payload.step,
+        outcome=payload.outcome,
+        comment=payload.comment,
+        approved_by=approver,
+        channel="api",
+    )
+    return CaseOut.of(done)
+
+
+@router.get(
+    "/public/cases/{number}",
+    response=PublicCaseOut,
+    summary="The applicant's view of a case (number + query code; no personal data)",
+)
+def public_case(request: HttpRequest, number: str, code: str = "") -> PublicCaseOut:
+    case = actions.find_by_query(number, code)
+    flow = case.definition.flow
+    step = flow.step(case.current_step) if case.current_step else None
+    return PublicCaseOut(
+        number=case.number,
+        power_name=case.power_name,
+        status=case.status,
+        current_step_name=step.name if step else "",
+        received_at=case.received_at,
+        due_on=case.due_on,
+        provisional=case.provisional,
+        result=case.result,
+        timeline=[_event(row) for row in CaseEvent.objects.filter(case=case, public=True).order_by("seq")],
+    )
+
+
+@router.post(
+    "/ingest/events",
+    response=IngestOut,
+    summary="Case events from another system as JSON lines (Authorization: Bearer <source token>)",
+    openapi_extra={
+        "requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+def ingest_events(request: HttpRequest) -> IngestOut:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise NotAuthenticated(
+            "需要外部系统的接入令牌（Authorization: Bearer …）", message_en="An ingest token is needed"
+        )
+    source = ingest.source_for_token(header[7:])
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "请求内容不是 UTF-8 文本", message_en="The body is not UTF-8", field="body"
+        ) from None
+    answer = ingest.do_ingest(actor=org_actions.system_person(), source=source, body=body)
+    return IngestOut(**answer.as_json())

@@ -1,0 +1,405 @@
+"""Case events from other business systems (外部业务系统): JSON lines, idempotent, in any order.
+
+Each line is {"source", "case_id", "seq", "power_code", "step", "action": "start"|"complete", "person",
+"time", "outcome"}. A line is kept once per (source, case_id, seq): a re-sent batch adds nothing. Events
+of one case are applied in seq order starting from 1; an event that arrives before its predecessors
+waits until the gap is filled. The other system's case is followed step by step against the power's
+published flow, with the same engine as the console — but where the console refuses, ingestion
+records a Breach (refused=False) and follows what happened, because it did happen over there.
+
+One batch is one action: the events, the cases they move and their ledger entries commit together,
+before the answer names what was accepted, what was a duplicate and which lines were bad and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from liuquan.cases import engine
+from liuquan.cases.actions import (
+    _apply,
+    _event,
+    _open_step,
+    _resume_clock,
+    _save,
+    _start_step,
+    _view,
+    new_query_code,
+    query_digest,
+    supervise,
+)
+from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent, IngestSource
+from liuquan.core.actions import ActRecorder, action
+from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated
+from liuquan.flows import queries as flow_queries
+from liuquan.org.models import Person, Unit
+from liuquan.powers import queries as power_queries
+
+MAX_LINES = 10_000
+MAX_LINE_BYTES = 8 * 1024
+FIELDS = ("source", "case_id", "seq", "power_code", "step", "action", "person", "time", "outcome")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def source_for_token(token: str) -> IngestSource:
+    row = IngestSource.objects.select_related("unit").filter(token_digest=token_digest(token.strip())).first()
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticated("接入令牌无效或已吊销", message_en="Unknown or revoked ingest token")
+    return row
+
+
+def do_create_source(*, actor: Person, name: str, unit: Unit) -> tuple[IngestSource, str]:
+    """Register an external system for a unit; returns the source and its token (shown once)."""
+    if not actor.is_superuser:
+        raise Forbidden("只有数据管理员可以登记外部系统", message_en="Only a data steward registers a source")
+    if not name.strip() or len(name) > 60:
+        raise InvalidInput(
+            "请填写系统名称（60 字以内）", message_en="Name the source (60 characters at most)", field="name"
+        )
+    if IngestSource.objects.filter(name=name.strip()).exists():
+        raise InvalidInput(
+            f"外部系统 {name} 已登记", message_en=f"{name} is already registered", field="name"
+        )
+    token = "lqi_" + secrets.token_urlsafe(32)
+    with action("cases.create_ingest_source", actor=actor) as act:
+        row = IngestSource.objects.create(
+            name=name.strip(), unit=unit, token_digest=token_digest(token), created_at=timezone.now()
+        )
+        act.record(row)
+    return row, token
+
+
+@dataclass
+class Line:
+    number: int
+    case_id: str
+    seq: int
+    power_code: str
+    step: str
+    action: str
+    person: str
+    time: datetime
+    outcome: str
+
+
+@dataclass
+class Answer:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 80) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be text")
+    value = value.strip()
+    if required and not value:
+        raise ValueError(f"{key} is missing")
+    if len(value) > limit:
+        raise ValueError(f"{key} is longer than {limit} characters")
+    return value
+
+
+def parse_line(number: int, raw: str, source: IngestSource) -> Line:
+    """One JSON line, checked field by field; ValueError names the field and the problem."""
+    if len(raw.encode("utf-8", "replace")) > MAX_LINE_BYTES:
+        raise ValueError(f"the line is longer than {MAX_LINE_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]}")
+    if _text(data, "source") != source.name:
+        raise ValueError(f"source {data.get('source')!r} is not the token's source {source.name!r}")
+    seq = data.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 10**9:
+        raise ValueError("seq must be a whole number from 1")
+    kind = _text(data, "action")
+    if kind not in {"start", "complete"}:
+        raise ValueError('action must be "start" or "complete"')
+    stamp = _text(data, "time", limit=40)
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise ValueError(f"time {stamp!r} is not ISO 8601") from None
+    if when.tzinfo is None:
+        raise ValueError("time needs a UTC offset (e.g. 2026-11-25T09:30:00+08:00)")
+    if when > timezone.now() + timedelta(minutes=5):
+        raise ValueError("time is in the future")
+    outcome = _text(data, "outcome", required=kind == "complete", limit=40)
+    return Line(
+        number=number,
+        case_id=_text(data, "case_id"),
+        seq=seq,
+        power_code=_text(data, "power_code", limit=40),
+        step=_text(data, "step", limit=60),
+        action=kind,
+        person=_text(data, "person"),
+        time=when,
+        outcome=outcome,
+    )
+
+
+def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
+    """Take a batch of JSON lines from `source`: keep the new ones, apply what can be applied."""
+    answer = Answer()
+    lines: list[Line] = []
+    raw_lines = body.splitlines()
+    if len(raw_lines) > MAX_LINES:
+        raise InvalidInput(
+            f"一次最多 {MAX_LINES} 行", message_en=f"At most {MAX_LINES} lines per request", field="body"
+        )
+    seen: set[tuple[str, int]] = set()
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = parse_line(number, raw, source)
+        except ValueError as exc:
+            answer.rejected.append({"line": number, "reason": str(exc)})
+            continue
+        key = (line.case_id, line.seq)
+        if key in seen:
+            answer.duplicates += 1
+            continue
+        seen.add(key)
+        lines.append(line)
+    with action("cases.ingest", actor=actor) as act:
+        existing = set(
+            IngestedEvent.objects.filter(
+                source=source, case_id__in={line.case_id for line in lines}
+            ).values_list("case_id", "seq")
+        )
+        fresh = [line for line in lines if (line.case_id, line.seq) not in existing]
+        answer.duplicates += len(lines) - len(fresh)
+        now = timezone.now()
+        rows = IngestedEvent.objects.bulk_create(
+            [
+                IngestedEvent(
+                    source=source,
+                    case_id=line.case_id,
+                    seq=line.seq,
+                    power_code=line.power_code,
+                    step=line.step,
+                    action=line.action,
+                    person=line.person,
+                    time=line.time,
+                    outcome=line.outcome,
+                    received_at=now,
+                )
+                for line in fresh
+            ]
+        )
+        for row in rows:
+            row.source = source
+            act.record(row)
+        answer.accepted = len(rows)
+        for case_id in sorted({line.case_id for line in fresh}):
+            _catch_up(act, actor, source, case_id)
+        if not rows:
+            act.record(source)  # the attempt is on the record even when nothing was new
+        touched = list(
+            Case.objects.filter(
+                source=f"ingest:{source.name}", external_id__in={line.case_id for line in fresh}
+            ).values_list("pk", flat=True)
+        )
+    supervise(*touched)
+    return answer
+
+
+def _breach(
+    act: ActRecorder, source: IngestSource, case: Case | None, kind: str, event: IngestedEvent, message: str
+) -> None:
+    row = Breach.objects.create(
+        case=case,
+        unit=source.unit,
+        at=event.time,
+        kind=kind,
+        step=event.step,
+        outcome=event.outcome,
+        external_person=event.person,
+        channel="ingest",
+        refused=False,
+        message=message,
+    )
+    act.record(row)
+
+
+def _catch_up(act: ActRecorder, actor: Person, source: IngestSource, case_id: str) -> None:
+    """Apply the case's waiting events in seq order, as far as they run without a gap."""
+    applied_upto = (
+        IngestedEvent.objects.filter(source=source, case_id=case_id, applied=True).aggregate(top=Max("seq"))[
+            "top"
+        ]
+        or 0
+    )
+    waiting = list(
+        IngestedEvent.objects.filter(
+            source=source, case_id=case_id, applied=False, seq__gt=applied_upto
+        ).order_by("seq")
+    )
+    case = (
+        Case.objects.select_for_update().filter(source=f"ingest:{source.name}", external_id=case_id).first()
+    )
+    expected = applied_upto + 1
+    for event in waiting:
+        if event.seq != expected:
+            break  # a gap: the rest waits for the missing event
+        expected += 1
+        if case is None:
+            case = _open_ingested(act, actor, source, event)
+            if case is None:
+                event.applied = True
+                event.save(update_fields=["applied"])
+                act.record(event)
+                continue
+        _apply_event(act, actor, source, case, event)
+        event.applied = True
+        event.save(update_fields=["applied"])
+        act.record(event)
+
+
+def _open_ingested(
+    act: ActRecorder, actor: Person, source: IngestSource, event: IngestedEvent
+) -> Case | None:
+    unit = source.unit
+    try:
+        power_queries.published_power(unit, event.power_code)
+        definition = flow_queries.flow_in_force(unit, event.power_code)
+    except Exception as exc:
+        _breach(
+            act,
+            source,
+            None,
+            "outside_list",
+            event,
+            f"清单之外：{getattr(exc, 'message', exc)}（外部办件 {event.case_id}）",
+        )
+        return None
+    if definition is None:
+        _breach(
+            act,
+            source,
+            None,
+            "outside_list",
+            event,
+            f"事项 {event.power_code} 没有公布的流程（外部办件 {event.case_id}）",
+        )
+        return None
+    case = Case.objects.create(
+        number=f"tmp-{secrets.token_hex(12)}",
+        unit=unit,
+        power_code=event.power_code,
+        power_name=definition.power_name,
+        definition=definition,
+        source=f"ingest:{source.name}",
+        external_id=event.case_id,
+        applicant_name="（外部系统办件）",
+        query_digest=query_digest(new_query_code()),
+        status=CaseStatus.OPEN,
+        current_step=definition.flow.start,
+        received_at=event.time,
+    )
+    case.number = f"{unit.code}-{timezone.localtime(event.time):%Y}-{case.pk:07d}"
+    _start_step(act, case, definition.flow.start, at=event.time)
+    _event(act, case, "opened", text=f"由 {source.name} 接入", at=event.time, public=False)
+    _save(act, case)
+    return case
+
+
+def _apply_event(
+    act: ActRecorder, actor: Person, source: IngestSource, case: Case, event: IngestedEvent
+) -> None:
+    table = engine.StepTable(case.definition.flow)
+    if case.closed:
+        _breach(
+            act, source, case, engine.Refusal.CLOSED.value, event, f"办件已办结后仍有环节事件（{event.step}）"
+        )
+        return
+    if event.step not in table.steps:
+        _breach(act, source, case, "illegal_transition", event, f"流程中没有环节 {event.step}")
+        return
+    if case.status == CaseStatus.CORRECTION and event.step == case.current_step:
+        # The applicant answered the 补正 in the other system: the case and its clock run again.
+        case.status = CaseStatus.OPEN
+        case.resubmitted = True
+        _resume_clock(case, timezone.localtime(event.time).date())
+    open_row = _open_step(case)
+    if event.step != case.current_step:
+        kind = "skipped_step" if _is_ahead(table, case.current_step, event.step) else "out_of_order"
+        _breach(
+            act,
+            source,
+            case,
+            kind,
+            event,
+            f"环节顺序与流程不符：办件应在「{table.steps[case.current_step].name if case.current_step in table.steps else case.current_step}」，"
+            f"外部系统记录了「{table.steps[event.step].name}」",
+        )
+        if open_row is not None:  # follow the other system: the step it skipped is closed as skipped
+            open_row.completed_at = event.time
+            open_row.outcome = "skipped"
+            open_row.save()
+            act.record(open_row)
+        case.current_step = event.step
+        open_row = _start_step(act, case, event.step, at=event.time)
+    if open_row is None:
+        open_row = _start_step(act, case, event.step, at=event.time)
+    if event.action == "start":
+        open_row.external_person = event.person
+        open_row.started_at = event.time
+        open_row.save(update_fields=["external_person", "started_at"])
+        act.record(open_row)
+        return
+    view = _view(case, open_row)
+    verdict = table.judge(
+        view, step=event.step, outcome=event.outcome, person=f"ext:{event.person}", approved=True
+    )
+    move = table.moves.get((event.step, event.outcome))
+    if isinstance(verdict, engine.Refused):
+        _breach(act, source, case, verdict.reason.value, event, verdict.message)
+        if move is None:
+            return  # an outcome the flow does not have: recorded; the case cannot follow it
+    assert move is not None
+    _apply(act, case, open_row, move, actor=None, comment="", at=event.time, external_person=event.person)
+
+
+def _is_ahead(table: engine.StepTable, current: str, step: str) -> bool:
+    """True when `step` lies after `current` in the flow's order (a jump forward skips steps)."""
+    order = [s.key for s in table.flow.steps]
+    return current in order and step in order and order.index(step) > order.index(current)
+
+
+def pending_counts(source: IngestSource) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for case_id in IngestedEvent.objects.filter(source=source, applied=False).values_list(
+        "case_id", flat=True
+    ):
+        counts[case_id] += 1
+    return dict(counts)
+
+
+def steps_of(case: Case) -> list[CaseStep]:
+    return list(CaseStep.objects.filter(case=case).order_by("position"))

@@ -1,0 +1,144 @@
+"""Events from other systems: idempotent, in any order, bad lines named, breaches recorded not refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from liuquan.cases import ingest
+from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent
+from liuquan.core.errors import NotAuthenticated
+from liuquan.flows import actions as flow_actions
+from liuquan.ledger import audit
+from tests.flows.conftest import publish_list, staff
+from tests.powers.test_lists import item
+
+
+@pytest.fixture
+def source(world):
+    publish_list(
+        world,
+        [item("XK001", "社会团体成立登记", "licensing"), item("CF001", "对违法殡葬行为的处罚", "penalty")],
+    )
+    staff(world)
+    for code in ("XK001", "CF001"):
+        draft = flow_actions.do_create_flow(actor=world.person("clerk"), unit=world.dept_a, power_code=code)
+        flow_actions.do_publish_flow(actor=world.person("head"), definition=draft)
+    row, token = ingest.do_create_source(actor=world.system, name="mzj-legacy", unit=world.dept_a)
+    return world, row, token
+
+
+def line(case_id: str, seq: int, step: str, action: str, person: str, outcome: str = "", **extra) -> str:
+    body = {
+        "source": "mzj-legacy",
+        "case_id": case_id,
+        "seq": seq,
+        "power_code": "XK001",
+        "step": step,
+        "action": action,
+        "person": person,
+        "time": f"2026-11-{10 + seq:02d}T09:00:00+08:00",
+        "outcome": outcome,
+    }
+    body.update(extra)
+    return json.dumps(body, ensure_ascii=False)
+
+
+HAPPY = [
+    ("accept", "complete", "张三", "pass"),
+    ("review", "complete", "李四", "pass"),
+    ("decide", "complete", "王五", "grant"),
+    ("deliver", "complete", "张三", "done"),
+]
+
+
+def post(token: str, lines: list[str]):
+    return Client().post(
+        "/api/v1/ingest/events",
+        "\n".join(lines),
+        content_type="application/x-ndjson",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_a_batch_is_applied_and_resending_it_adds_nothing(source):
+    world, row, token = source
+    lines = [line("A-1", n, *event) for n, event in enumerate(HAPPY, start=1)]
+    first = post(token, lines)
+    assert first.status_code == 200
+    assert json.loads(first.content) == {"accepted": 4, "duplicates": 0, "rejected": []}
+    case = Case.objects.get(source="ingest:mzj-legacy", external_id="A-1")
+    assert case.status == CaseStatus.DONE and case.result == "done"
+    assert [r.step for r in CaseStep.objects.filter(case=case).order_by("position")] == [
+        "accept",
+        "review",
+        "decide",
+        "deliver",
+    ]
+    assert case.due_on is not None  # the case clock ran from 受理
+    again = post(token, lines)
+    assert json.loads(again.content) == {"accepted": 0, "duplicates": 4, "rejected": []}
+    assert IngestedEvent.objects.count() == 4 and CaseStep.objects.filter(case=case).count() == 4
+    assert audit.verify_records()[1] == []
+
+
+def test_events_out_of_order_wait_for_the_gap(source):
+    world, row, token = source
+    lines = [line("B-1", n, *event) for n, event in enumerate(HAPPY, start=1)]
+    post(token, [lines[2], lines[3]])
+    assert not Case.objects.filter(external_id="B-1").exists()  # seq 1 and 2 are missing
+    post(token, [lines[1]])
+    assert not Case.objects.filter(external_id="B-1").exists()
+    post(token, [lines[0]])
+    assert Case.objects.get(external_id="B-1").status == CaseStatus.DONE
+
+
+def test_bad_lines_are_named_and_the_good_ones_kept(source):
+    world, row, token = source
+    lines = [
+        line("C-1", 1, "accept", "complete", "张三", "pass"),
+        "{not json",
+        line("C-1", 2, "review", "finish", "李四", "pass"),
+        line("C-1", 2, "review", "complete", "李四", "pass", source="someone-else"),
+        json.dumps({"source": "mzj-legacy", "case_id": "C-1", "seq": "3"}),
+        line("C-1", 2, "review", "complete", "李四", "pass", time="2026-11-12T09:00:00"),
+        line("C-1", 2, "review", "complete", "李四", "pass", colour="red"),
+        line("C-1", 2, "review", "complete", "李四", "pass"),
+    ]
+    answer = json.loads(post(token, lines).content)
+    assert answer["accepted"] == 2 and answer["duplicates"] == 0
+    reasons = {row["line"]: row["reason"] for row in answer["rejected"]}
+    assert set(reasons) == {2, 3, 4, 5, 6, 7}
+    assert "not JSON" in reasons[2] and "action" in reasons[3] and "source" in reasons[4]
+    assert "seq" in reasons[5] and "UTC offset" in reasons[6] and "colour" in reasons[7]
+
+
+def test_breaches_are_recorded_not_refused(source):
+    world, row, token = source
+    events = [
+        ("accept", "complete", "张三", "pass"),
+        ("review", "complete", "李四", "pass"),
+        ("decide", "complete", "张三", "grant"),  # 受理 and 决定 by the same person
+        ("deliver", "complete", "赵六", "done"),
+    ]
+    post(token, [line("D-1", n, *event) for n, event in enumerate(events, start=1)])
+    case = Case.objects.get(external_id="D-1")
+    assert case.status == CaseStatus.DONE  # it happened: the case follows the other system
+    breach = Breach.objects.get(case=case)
+    assert breach.kind == "separation_of_duties" and breach.refused is False and breach.channel == "ingest"
+    skipped = [("accept", "complete", "张三", "pass"), ("decide", "complete", "王五", "grant")]
+    post(token, [line("D-2", n, *event) for n, event in enumerate(skipped, start=1)])
+    assert Breach.objects.filter(case__external_id="D-2", kind="skipped_step").exists()
+    outside = json.loads(
+        post(token, [line("D-3", 1, "accept", "complete", "张三", "pass", power_code="NOPE")]).content
+    )
+    assert outside["accepted"] == 1
+    assert Breach.objects.filter(case__isnull=True, kind="outside_list").count() == 1
+
+
+def test_a_bad_token_is_refused(source):
+    assert post("lqi_wrong", [line("E-1", 1, "accept", "start", "张三")]).status_code == 401
+    with pytest.raises(NotAuthenticated):
+        ingest.source_for_token("")
