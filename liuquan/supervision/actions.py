@@ -1,0 +1,210 @@
+"""Actions of supervision: carrying an alert from open to a recorded end, and changing a rule's settings.
+
+open → 核查 (assigned to a 纪检 or 审计 person) → dismissed with a reason, or confirmed → 处置 naming the
+people answerable through the power's 责任清单 (stage → 追责对象范围 / 追责情形) → closed. Only
+supervisors (纪检, 审计) whose scope covers the alert's unit handle it; nobody else sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from liuquan.core.actions import ActRecorder, action
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, Role
+from liuquan.powers.models import Responsibility
+from liuquan.supervision import rules
+from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction, SanctionKind
+
+SUPERVISORS = frozenset({Role.INSPECTOR, Role.AUDITOR})
+
+
+def is_supervisor(person: Person, alert: Alert) -> bool:
+    return person.is_active and org_queries.scope_of(person, SUPERVISORS).covers(alert.unit)
+
+
+def check_supervisor(person: Person, alert: Alert) -> None:
+    if not is_supervisor(person, alert):
+        raise Forbidden(
+            "只有纪检、审计人员可以处理预警", message_en="Only inspectors and auditors handle alerts"
+        )
+
+
+def _require(alert: Alert, allowed: set[str], doing: str) -> None:
+    if alert.status not in allowed:
+        raise Conflict(
+            f"预警当前为“{AlertStatus(alert.status).label}”，不能{doing}",
+            message_en=f"The alert is {alert.status}; cannot {doing}",
+            code="alert_state",
+            status=alert.status,
+        )
+
+
+def _note(act: ActRecorder, alert: Alert, person: Person, kind: str, text: str) -> None:
+    note = AlertNote.objects.create(
+        alert=alert, at=timezone.now(), person=person, kind=kind, text=text.strip()
+    )
+    act.record(note)
+
+
+def do_assign_alert(*, actor: Person, alert: Alert, assignee: Person) -> Alert:
+    """核查: give the alert to a 纪检 or 审计 person (oneself included)."""
+    check_supervisor(actor, alert)
+    if not is_supervisor(assignee, alert):
+        raise InvalidInput(
+            f"{assignee.full_name}不是可以核查该预警的纪检、审计人员",
+            message_en=f"{assignee.full_name} cannot check this alert",
+            field="assignee",
+        )
+    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "分配核查")
+    with action("supervision.assign_alert", actor=actor) as act:
+        alert.status = AlertStatus.CHECKING
+        alert.assignee = assignee
+        alert.save(update_fields=["status", "assignee"])
+        act.record(alert)
+        _note(act, alert, actor, "assign", f"交由{assignee.full_name}核查")
+    return alert
+
+
+def do_dismiss_alert(*, actor: Person, alert: Alert, reason: str) -> Alert:
+    """核查不实: the alert ends, with the reason on the record."""
+    check_supervisor(actor, alert)
+    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "撤销")
+    if not reason.strip():
+        raise InvalidInput("撤销预警须写明理由", message_en="A dismissal needs a reason", field="reason")
+    with action("supervision.dismiss_alert", actor=actor) as act:
+        alert.status = AlertStatus.DISMISSED
+        alert.ended_at = timezone.now()
+        alert.outcome = reason.strip()
+        alert.save(update_fields=["status", "ended_at", "outcome"])
+        act.record(alert)
+        _note(act, alert, actor, "dismiss", reason)
+    return alert
+
+
+def do_confirm_alert(*, actor: Person, alert: Alert, finding: str) -> Alert:
+    """核查属实: what the check found; a 处置 must follow."""
+    check_supervisor(actor, alert)
+    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "确认")
+    if not finding.strip():
+        raise InvalidInput("请写明核查情况", message_en="Describe what the check found", field="finding")
+    with action("supervision.confirm_alert", actor=actor) as act:
+        alert.status = AlertStatus.CONFIRMED
+        alert.outcome = finding.strip()
+        alert.save(update_fields=["status", "outcome"])
+        act.record(alert)
+        _note(act, alert, actor, "confirm", finding)
+    return alert
+
+
+def responsibilities_for(alert: Alert) -> list[Responsibility]:
+    """The 责任清单 lines of the power the alert's case ran under (what a 处置 can cite)."""
+    if alert.case is None:
+        return []
+    from liuquan.powers import queries as power_queries
+
+    try:
+        item = power_queries.published_power(alert.case.unit, alert.case.power_code)
+    except Exception:
+        return []
+    return list(item.responsibilities.all().order_by("position"))
+
+
+def do_dispose_alert(
+    *,
+    actor: Person,
+    alert: Alert,
+    kind: str,
+    text: str,
+    people: list[Person],
+    responsibility: Responsibility | None = None,
+) -> Sanction:
+    """处置: 提醒, 约谈, 通报, 责令整改 or 问责, naming the people answerable and the 责任清单 line."""
+    check_supervisor(actor, alert)
+    _require(alert, {AlertStatus.CONFIRMED, AlertStatus.DISPOSED}, "处置")
+    if kind not in SanctionKind.values:
+        raise InvalidInput(f"未知的处置方式 {kind}", message_en=f"Unknown measure {kind}", field="kind")
+    if not text.strip():
+        raise InvalidInput("请写明处置决定", message_en="Write the decision", field="text")
+    if not people:
+        raise InvalidInput("处置须指明责任人员", message_en="Name the people answerable", field="people")
+    if responsibility is not None and responsibility.pk not in {
+        row.pk for row in responsibilities_for(alert)
+    }:
+        raise InvalidInput(
+            "所引责任事项不属于该办件的权力事项",
+            message_en="That responsibility is not of this case's power",
+            field="responsibility",
+        )
+    strangers = [p.full_name for p in people if p.unit_id != alert.unit_id]
+    if strangers:
+        raise InvalidInput(
+            f"{'、'.join(strangers)}不是{alert.unit.name}的人员",
+            message_en="Everyone named must belong to the alert's unit",
+            field="people",
+        )
+    with action("supervision.dispose_alert", actor=actor) as act:
+        row = Sanction.objects.create(
+            alert=alert,
+            kind=kind,
+            responsibility=responsibility,
+            stage=responsibility.stage if responsibility else "",
+            accountable_scope=responsibility.accountable if responsibility else "",
+            accountability_case=responsibility.accountability_cases if responsibility else "",
+            text=text.strip(),
+            decided_at=timezone.now(),
+            decided_by=actor,
+        )
+        row.people.set(people)
+        act.record(row)
+        alert.status = AlertStatus.DISPOSED
+        alert.save(update_fields=["status"])
+        act.record(alert)
+        _note(act, alert, actor, "dispose", f"{SanctionKind(kind).label}：{text.strip()}")
+    return row
+
+
+def do_close_alert(*, actor: Person, alert: Alert, text: str = "") -> Alert:
+    check_supervisor(actor, alert)
+    _require(alert, {AlertStatus.DISPOSED}, "办结")
+    with action("supervision.close_alert", actor=actor) as act:
+        alert.status = AlertStatus.CLOSED
+        alert.ended_at = timezone.now()
+        alert.save(update_fields=["status", "ended_at"])
+        act.record(alert)
+        _note(act, alert, actor, "close", text or "处置完毕，办结")
+    return alert
+
+
+def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, Any], note: str) -> RuleSetting:
+    """纪检 changes a rule's switch or parameters; the old and new settings stay on the ledger."""
+    if not (actor.is_active and (actor.is_superuser or _inspects_somewhere(actor))):
+        raise Forbidden("只有纪检人员可以调整监督规则", message_en="Only inspectors change the rules")
+    if rule not in rules.REGISTRY:
+        raise InvalidInput(f"没有监督规则 {rule}", message_en=f"No rule {rule}", field="rule")
+    try:
+        merged = rules.check_params(rule, params)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{rule} 的参数有误：{exc}", message_en=f"{rule}: {exc}", field="params") from None
+    if not note.strip():
+        raise InvalidInput("请写明调整理由", message_en="Give the reason for the change", field="note")
+    with action("supervision.set_rule", actor=actor) as act:
+        row, _ = RuleSetting.objects.update_or_create(
+            rule=rule,
+            defaults={
+                "enabled": enabled,
+                "params": merged,
+                "updated_at": timezone.now(),
+                "updated_by": actor,
+                "note": note.strip()[:300],
+            },
+        )
+        act.record(row)
+    return row
+
+
+def _inspects_somewhere(person: Person) -> bool:
+    return any(grant.role == Role.INSPECTOR for grant in org_queries.grants_of(person))

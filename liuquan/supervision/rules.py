@@ -1,0 +1,424 @@
+"""The supervision rules: what each looks for, its parameters, and whether its alert may cure itself.
+
+Each rule turns new facts into Findings with a stable key (the alert's identity), so running a rule
+twice raises nothing twice. The facts are read with indexed range queries from high-water marks: the
+case and step clocks were stored when they started (cases.engine), so "newly past its warning or due
+date" is a range over (status, date) indexes, and breaches and completed steps are read by id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
+from liuquan.core.calendar import WorkCalendar
+from liuquan.flows.models import ProcessDefinition
+from liuquan.flows.spec import StepKind, TransitionKind
+from liuquan.org.models import Oversight
+from liuquan.supervision.catalog import RULES
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str
+    rule: str
+    level: str  # "yellow" | "red"
+    unit_id: int
+    subject: str
+    case_id: int | None = None
+    case_step_id: int | None = None
+    step: str = ""  # the flow step key, to find a risk point bound to the rule
+    definition_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What a run of the rules knows: today, the calendar, the marks, parameters, an optional case filter."""
+
+    today: date
+    now: datetime
+    calendar: WorkCalendar
+    params: dict[str, dict[str, Any]]
+    marks: dict[str, int]  # source → last id read
+    since: date | None  # the last day the clock rules ran (None: never, read everything)
+    case_ids: list[int] | None = None  # per-event runs look at these cases only
+    definitions: dict[int, Any] = field(default_factory=dict)  # definition id → Flow (cache)
+
+    def flow(self, definition_id: int) -> Any:
+        if definition_id not in self.definitions:
+            self.definitions[definition_id] = ProcessDefinition.objects.get(pk=definition_id).flow
+        return self.definitions[definition_id]
+
+    def cases(self, query: Any, field_name: str = "case_id") -> Any:
+        return query.filter(**{f"{field_name}__in": self.case_ids}) if self.case_ids is not None else query
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    find: Callable[[Context], Iterator[Finding]]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    cures: bool = False  # the alert ends by itself when its cause is gone (a late case stays late)
+
+    @property
+    def description(self) -> str:
+        return RULES[self.name]
+
+
+def _window(ctx: Context, column: str, *, before_today: bool) -> Q:
+    """Rows whose `column` date crossed its threshold since the last run (all of them on a first run)."""
+    upper = {f"{column}__lt" if before_today else f"{column}__lte": ctx.today}
+    if ctx.since is None or ctx.case_ids is not None:
+        return Q(**upper)
+    lower = {f"{column}__gte" if before_today else f"{column}__gt": ctx.since}
+    return Q(**upper) & Q(**lower)
+
+
+STEP_COLUMNS = (
+    "pk",
+    "case_id",
+    "step",
+    "name",
+    "due_on",
+    "warn_on",
+    "case__unit_id",
+    "case__number",
+    "case__definition_id",
+)
+
+
+def _time_yellow(ctx: Context) -> Iterator[Finding]:
+    if ctx.case_ids is not None:
+        return  # a clock rule: the sweep's job (an event cannot make a step near its due date)
+    steps = ctx.cases(
+        CaseStep.objects.filter(
+            _window(ctx, "warn_on", before_today=False), completed_at__isnull=True, due_on__gte=ctx.today
+        )
+    )
+    steps = steps.filter(case__status=CaseStatus.OPEN)
+    for pk, case_id, step, name, due, _warn, unit_id, number, definition in steps.values_list(
+        *STEP_COLUMNS
+    ).iterator(2000):
+        yield Finding(
+            f"time_yellow:step:{pk}",
+            "time_yellow",
+            "yellow",
+            unit_id,
+            f"{number}「{name}」临近时限（{due}）",
+            case_id,
+            pk,
+            step,
+            definition,
+            {"due_on": due.isoformat()},
+        )
+    cases = ctx.cases(
+        Case.objects.filter(
+            _window(ctx, "warn_on", before_today=False), status=CaseStatus.OPEN, due_on__gte=ctx.today
+        ),
+        "pk",
+    )
+    for pk, unit_id, number, due, definition in cases.values_list(
+        "pk", "unit_id", "number", "due_on", "definition_id"
+    ).iterator(2000):
+        yield Finding(
+            f"time_yellow:case:{pk}",
+            "time_yellow",
+            "yellow",
+            unit_id,
+            f"{number} 临近办结时限（{due}）",
+            pk,
+            None,
+            "",
+            definition,
+            {"due_on": due.isoformat()},
+        )
+
+
+def _time_red(ctx: Context) -> Iterator[Finding]:
+    if ctx.case_ids is None:
+        yield from _past_due(ctx)
+    yield from _completed_late(ctx)
+
+
+def _past_due(ctx: Context) -> Iterator[Finding]:
+    steps = ctx.cases(
+        CaseStep.objects.filter(_window(ctx, "due_on", before_today=True), completed_at__isnull=True)
+    )
+    steps = steps.filter(case__status=CaseStatus.OPEN)
+    for pk, case_id, step, name, due, _warn, unit_id, number, definition in steps.values_list(
+        *STEP_COLUMNS
+    ).iterator(2000):
+        yield Finding(
+            f"time_red:step:{pk}",
+            "time_red",
+            "red",
+            unit_id,
+            f"{number}「{name}」超过时限（{due}）",
+            case_id,
+            pk,
+            step,
+            definition,
+            {"due_on": due.isoformat()},
+        )
+    cases = ctx.cases(
+        Case.objects.filter(_window(ctx, "due_on", before_today=True), status=CaseStatus.OPEN), "pk"
+    )
+    for pk, unit_id, number, due, definition in cases.values_list(
+        "pk", "unit_id", "number", "due_on", "definition_id"
+    ).iterator(2000):
+        yield Finding(
+            f"time_red:case:{pk}",
+            "time_red",
+            "red",
+            unit_id,
+            f"{number} 超过办结时限（{due}）",
+            pk,
+            None,
+            "",
+            definition,
+            {"due_on": due.isoformat()},
+        )
+
+
+def _completed_late(ctx: Context) -> Iterator[Finding]:
+    """Steps completed after their due date (one finished late between two sweeps is late all the same)."""
+    late = ctx.cases(
+        CaseStep.objects.filter(
+            pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False, due_on__isnull=False
+        )
+    )
+    for pk, case_id, step, name, due, completed, unit_id, number, definition in late.values_list(
+        "pk",
+        "case_id",
+        "step",
+        "name",
+        "due_on",
+        "completed_at",
+        "case__unit_id",
+        "case__number",
+        "case__definition_id",
+    ).iterator(2000):
+        if timezone.localtime(completed).date() > due:
+            yield Finding(
+                f"time_red:step:{pk}",
+                "time_red",
+                "red",
+                unit_id,
+                f"{number}「{name}」超期办理（{due}）",
+                case_id,
+                pk,
+                step,
+                definition,
+                {"due_on": due.isoformat()},
+            )
+
+
+BREACH_RULES = {
+    "separation_of_duties": "separation_breach",
+    "skipped_step": "skipped_step",
+    "out_of_order": "out_of_order",
+    "illegal_transition": "out_of_order",
+    "case_closed": "out_of_order",
+    "outside_list": "outside_list",
+    "repeated_correction": "repeated_correction",
+    "unapproved_extension": "unapproved_extension",
+}
+
+
+def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
+    kinds = [kind for kind, name in BREACH_RULES.items() if name == rule]
+
+    def find(ctx: Context) -> Iterator[Finding]:
+        rows = ctx.cases(Breach.objects.filter(pk__gt=ctx.marks.get("breach", 0), kind__in=kinds))
+        # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
+        # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
+        for pk, unit_id, case_id, kind, step, refused, message, number, definition in rows.values_list(
+            "pk",
+            "unit_id",
+            "case_id",
+            "kind",
+            "step",
+            "refused",
+            "message",
+            "case__number",
+            "case__definition_id",
+        ):
+            if refused and kind in {"illegal_transition", "case_closed"}:
+                continue
+            yield Finding(
+                f"{rule}:breach:{pk}",
+                rule,
+                "yellow" if refused else "red",
+                unit_id,
+                f"{number or '外部办件'}：{message}"[:300],
+                case_id,
+                None,
+                step,
+                definition,
+                {"breach": pk, "kind": kind, "refused": refused},
+            )
+
+    return find
+
+
+def _after_hours(ctx: Context) -> Iterator[Finding]:
+    params = ctx.params["after_hours_decision"]
+    start, end = time.fromisoformat(params["day_starts"]), time.fromisoformat(params["day_ends"])
+    rows = ctx.cases(
+        CaseStep.objects.filter(
+            pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False, completed_by__isnull=False
+        )
+    )
+    for pk, case_id, step, name, completed, unit_id, number, definition in rows.values_list(
+        "pk",
+        "case_id",
+        "step",
+        "name",
+        "completed_at",
+        "case__unit_id",
+        "case__number",
+        "case__definition_id",
+    ).iterator(2000):
+        flow_step = ctx.flow(definition).step(step)
+        if flow_step is None or flow_step.kind is not StepKind.DECIDE:
+            continue
+        local = timezone.localtime(completed)
+        working = ctx.calendar.is_workday(local.date()).is_workday
+        if working and start <= local.time() < end:
+            continue
+        when = "非工作日" if not working else "夜间"
+        yield Finding(
+            f"after_hours_decision:step:{pk}",
+            "after_hours_decision",
+            "yellow",
+            unit_id,
+            f"{number}「{name}」在{when}作出（{local:%Y-%m-%d %H:%M}）",
+            case_id,
+            pk,
+            step,
+            definition,
+            {"at": local.isoformat()},
+        )
+
+
+def _frequent_return(ctx: Context) -> Iterator[Finding]:
+    limit = int(ctx.params["frequent_return"]["max_returns"])
+    fresh = ctx.cases(CaseStep.objects.filter(pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False))
+    case_ids = set(fresh.values_list("case_id", flat=True))
+    if not case_ids:
+        return
+    counts: dict[int, int] = defaultdict(int)
+    info: dict[int, tuple[int, str, int]] = {}
+    for case_id, step, outcome, unit_id, number, definition in CaseStep.objects.filter(
+        case_id__in=case_ids, completed_at__isnull=False
+    ).values_list("case_id", "step", "outcome", "case__unit_id", "case__number", "case__definition_id"):
+        move = next((t for t in ctx.flow(definition).outgoing(step) if t.outcome == outcome), None)
+        if move is not None and move.kind is TransitionKind.RETURN:
+            counts[case_id] += 1
+        info[case_id] = (unit_id, number, definition)
+    for case_id, count in counts.items():
+        if count > limit:
+            unit_id, number, definition = info[case_id]
+            yield Finding(
+                f"frequent_return:case:{case_id}",
+                "frequent_return",
+                "yellow",
+                unit_id,
+                f"{number} 被退回 {count} 次",
+                case_id,
+                None,
+                "",
+                definition,
+                {"returns": count, "max": limit},
+            )
+
+
+def _leader_oversight(ctx: Context) -> Iterator[Finding]:
+    if ctx.case_ids is not None:
+        return
+    rows = Oversight.objects.filter(is_exception=True, ended_at__isnull=True).select_related("unit", "leader")
+    for row in rows:
+        yield Finding(
+            f"leader_oversight:oversight:{row.pk}",
+            "leader_oversight",
+            "yellow",
+            row.unit_id,
+            f"{row.unit.name}主要负责人直接分管“{row.area}”（登记的例外）",
+            detail={"oversight": row.pk, "area": row.area},
+        )
+
+
+def _provisional(ctx: Context) -> Iterator[Finding]:
+    rows = ctx.cases(
+        Case.objects.filter(
+            provisional=True, status__in=[CaseStatus.OPEN, CaseStatus.CORRECTION, CaseStatus.SUSPENDED]
+        ),
+        "pk",
+    )
+    for pk, unit_id, number, due, definition in rows.values_list(
+        "pk", "unit_id", "number", "due_on", "definition_id"
+    ):
+        yield Finding(
+            f"provisional_calendar:case:{pk}",
+            "provisional_calendar",
+            "yellow",
+            unit_id,
+            f"{number} 的到期日按暂定日历计算（{due}）",
+            pk,
+            None,
+            "",
+            definition,
+            {"due_on": due.isoformat() if due else None},
+        )
+
+
+REGISTRY: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule("time_yellow", _time_yellow, {"share": 0.8}, cures=True),
+        Rule("time_red", _time_red),
+        Rule("separation_breach", _breaches("separation_breach")),
+        Rule("skipped_step", _breaches("skipped_step")),
+        Rule("out_of_order", _breaches("out_of_order")),
+        Rule("outside_list", _breaches("outside_list")),
+        Rule("repeated_correction", _breaches("repeated_correction")),
+        Rule("unapproved_extension", _breaches("unapproved_extension")),
+        Rule("after_hours_decision", _after_hours, {"day_starts": "07:00", "day_ends": "21:00"}),
+        Rule("frequent_return", _frequent_return, {"max_returns": 2}),
+        Rule("leader_oversight", _leader_oversight, cures=True),
+        Rule("provisional_calendar", _provisional, cures=True),
+    )
+}
+assert set(REGISTRY) == set(RULES), "every catalogued rule is implemented, and only those"
+
+
+def check_params(rule: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The rule's parameters merged over its defaults, each checked; ValueError names the bad one."""
+    defaults = REGISTRY[rule].defaults
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ValueError(f"{rule} has no parameter {unknown[0]}")
+    merged = {**defaults, **params}
+    if rule == "time_yellow" and not 0.5 <= float(merged["share"]) < 1:
+        raise ValueError("share must be from 0.5 to below 1")
+    if rule == "frequent_return" and not 1 <= int(merged["max_returns"]) <= 20:
+        raise ValueError("max_returns must be from 1 to 20")
+    if rule == "after_hours_decision":
+        for name in ("day_starts", "day_ends"):
+            time.fromisoformat(str(merged[name]))
+        if time.fromisoformat(merged["day_starts"]) >= time.fromisoformat(merged["day_ends"]):
+            raise ValueError("day_starts must be before day_ends")
+    return merged
+
+
+def all_findings(ctx: Context, enabled: Iterable[str]) -> Iterator[Finding]:
+    for name in enabled:
+        yield from REGISTRY[name].find(ctx)

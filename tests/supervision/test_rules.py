@@ -1,0 +1,191 @@
+"""Every supervision rule: plant its breach, see exactly one alert; a clean case raises none; running
+twice raises nothing twice; only the rules that say so cure themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from liuquan.cases import actions, ingest
+from liuquan.cases.actions import Applicant, CaseRefused
+from liuquan.cases.models import Case, CaseStep
+from liuquan.org import actions as org_actions
+from liuquan.supervision import sweep
+from liuquan.supervision.models import Alert, AlertStatus
+from tests.cases.test_ingest import line
+from tests.cases.test_ingest import source as source  # noqa: PLC0414 - the fixture
+
+D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _no_event_runs(settings):
+    # The tests call the sweep themselves, to see each rule's alerts appear exactly once.
+    settings.LIUQUAN_SUPERVISE_ON_EVENT = False
+
+
+def open_case(world, code: str = "XK001") -> Case:
+    return actions.do_open_case(
+        actor=world.person("clerk"), unit=world.dept_a, power_code=code, applicant=Applicant(name="某协会")
+    ).case
+
+
+def alerts(rule: str) -> list[Alert]:
+    return list(Alert.objects.filter(rule=rule))
+
+
+def test_a_clean_case_raises_nothing_and_a_sweep_is_idempotent(source):
+    world, _, _ = source
+    case = open_case(world)
+    for person, step, outcome in [
+        ("clerk", "accept", "pass"),
+        ("reviewer", "review", "pass"),
+        ("leader", "decide", "grant"),
+        ("clerk", "deliver", "done"),
+    ]:
+        actions.do_complete_step(actor=world.person(person), case=case, step=step, outcome=outcome)
+    first = sweep.run_sweep()
+    assert first.total == 0 and not Alert.objects.exists()
+    assert sweep.run_sweep().total == 0
+
+
+def test_time_yellow_and_red_each_once_and_only_yellow_cures(source):
+    world, _, _ = source
+    case = open_case(world)
+    actions.do_complete_step(
+        actor=world.person("clerk"), case=case, step="accept", pass_=None
+    ) if False else None
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    warn, due = step.warn_on, step.due_on
+    sweep.run_sweep(today=warn)
+    assert len(alerts("time_yellow")) == 1 and alerts("time_yellow")[0].case_step_id == step.pk
+    sweep.run_sweep(today=warn)
+    assert len(alerts("time_yellow")) == 1
+    sweep.run_sweep(today=due + dt.timedelta(days=1))
+    reds = alerts("time_red")
+    assert [alert.case_step_id for alert in reds] == [step.pk] and reds[0].level == "red"
+    assert reds[0].detail.get("risk_point") is None or isinstance(reds[0].detail["risk_point"], str)
+    # Completing late: the yellow card does not cure (late stays late), the red stays.
+    actions.do_complete_step(actor=world.person("reviewer"), case=case, step="review", outcome="pass")
+    CaseStep.objects.filter(pk=step.pk).update(
+        completed_at=timezone.make_aware(dt.datetime.combine(due + dt.timedelta(days=2), dt.time(10)))
+    )
+    sweep.run_sweep(today=due + dt.timedelta(days=2))
+    assert Alert.objects.get(rule="time_yellow").status == AlertStatus.OPEN
+    assert Alert.objects.filter(rule="time_red").count() == 1
+
+
+def test_a_yellow_card_met_in_time_cures_itself(source):
+    world, _, _ = source
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    sweep.run_sweep(today=step.warn_on)
+    actions.do_complete_step(actor=world.person("reviewer"), case=case, step="review", outcome="pass")
+    result = sweep.run_sweep(today=step.warn_on)
+    assert result.cured == 1 and Alert.objects.get(rule="time_yellow").status == AlertStatus.CURED
+
+
+def test_refused_attempts_become_one_alert_each(source):
+    world, _, _ = source
+    case = open_case(world)
+    clerk = world.person("clerk")
+    actions.do_complete_step(actor=clerk, case=case, step="accept", outcome="correct")
+    actions.do_supplement(actor=org_actions.public_person(), case=case, note="补上了")
+    actions.do_complete_step(actor=clerk, case=case, step="accept", outcome="correct")
+    with pytest.raises(CaseRefused):  # no new submission since: a second 补正 is refused
+        actions.do_complete_step(actor=clerk, case=case, step="accept", outcome="correct")
+    approver_post = world.dept_a.posts.get(name="审批岗")
+    org_actions.do_assign_post(actor=world.system, post=approver_post, person=clerk)
+    actions.do_supplement(actor=org_actions.public_person(), case=case, note="再补")
+    actions.do_complete_step(actor=clerk, case=case, step="accept", outcome="pass")
+    actions.do_complete_step(actor=world.person("reviewer"), case=case, step="review", outcome="pass")
+    with pytest.raises(CaseRefused):  # 受理 and 决定 by the same person
+        actions.do_complete_step(actor=clerk, case=case, step="decide", outcome="grant")
+    sweep.run_sweep()
+    assert len(alerts("repeated_correction")) == 1 and alerts("repeated_correction")[0].level == "yellow"
+    assert len(alerts("separation_breach")) == 1
+    assert sweep.run_sweep().total == 0
+
+
+def test_ingested_breaches_are_red_cards(source):
+    world, _, token = source
+    events = [("accept", "complete", "张三", "pass"), ("decide", "complete", "张三", "grant")]
+    lines = [line("S-1", n, *event) for n, event in enumerate(events, start=1)]
+    lines.append(line("S-2", 1, "accept", "complete", "张三", "pass", power_code="NOPE"))
+    Client().post(
+        "/api/v1/ingest/events",
+        "\n".join(lines),
+        content_type="application/x-ndjson",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    sweep.run_sweep()
+    assert [a.level for a in alerts("skipped_step")] == ["red"]
+    assert len(alerts("outside_list")) == 1
+    # 张三 did 受理 and then 决定: the skipped 审查 and the separation breach are each one red card.
+    assert [a.level for a in alerts("separation_breach")] == ["red"]
+    assert sweep.run_sweep().total == 0
+
+
+def test_after_hours_decision_and_frequent_return(source):
+    world, _, _ = source
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    for _ in range(3):
+        actions.do_complete_step(actor=world.person("reviewer"), case=case, step="review", outcome="pass")
+        actions.do_complete_step(actor=world.person("leader"), case=case, step="decide", outcome="return")
+    actions.do_complete_step(actor=world.person("reviewer"), case=case, step="review", outcome="pass")
+    actions.do_complete_step(actor=world.person("leader"), case=case, step="decide", outcome="grant")
+    decided = CaseStep.objects.filter(case=case, step="decide", outcome="grant").get()
+    CaseStep.objects.filter(pk=decided.pk).update(
+        completed_at=timezone.make_aware(dt.datetime(2026, 10, 3, 23, 30))
+    )
+    sweep.run_sweep()
+    assert len(alerts("frequent_return")) == 1 and alerts("frequent_return")[0].detail["returns"] == 3
+    after = alerts("after_hours_decision")
+    assert len(after) == 1 and after[0].case_step_id == decided.pk  # the returns were in hours
+
+
+def test_leader_oversight_and_provisional_calendar(source):
+    world, _, _ = source
+    org_actions.do_assign_oversight(
+        actor=world.system,
+        unit=world.dept_a,
+        leader=world.person("head"),
+        area="财务",
+        exception_reason="副职空缺，报纪委备案",
+    )
+    case = open_case(world)
+    Case.objects.filter(pk=case.pk).update(provisional=True)
+    sweep.run_sweep()
+    assert len(alerts("leader_oversight")) == 1 and len(alerts("provisional_calendar")) == 1
+    row = world.dept_a.oversights.get(area="财务")
+    org_actions.do_end_oversight(actor=world.system, oversight=row)
+    assert sweep.run_sweep().cured == 1
+    assert Alert.objects.get(rule="leader_oversight").status == AlertStatus.CURED
+
+
+def test_unapproved_extension(source):
+    world, _, _ = source
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    from liuquan.cases.models import Breach
+
+    Breach.objects.create(
+        case=case,
+        unit=world.dept_a,
+        at=timezone.now(),
+        kind="unapproved_extension",
+        step="review",
+        channel="ingest",
+        refused=False,
+        message="未经批准延期",
+    )
+    sweep.run_sweep()
+    assert len(alerts("unapproved_extension")) == 1
+    assert json.dumps(alerts("unapproved_extension")[0].detail)
