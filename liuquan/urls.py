@@ -15,10 +15,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/supervision/", include("liuquan.supervision.urls")),
     path("console/", include("liuquan.console.urls")),
     path("ledger/", include("liuquan.ledger.urls")),
     path("powers/", include("liuquan.flows.urls")),
     path("powers/", include("liuquan.powers.urls")),
     path("admin/", admin.site.urls),
+    path("", include("liuquan.cases.urls")),
     path("", include("liuquan.portal.urls")),
 ]

@@ -20,3 +20,12 @@ def world(db: None) -> World:
 def _fast_password_hashing(settings) -> None:
     """Argon2 is deliberately slow; tests other than test_login's hash check use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Each test starts with the process caches empty (the working-day calendar is trusted for a few
+    seconds between checks, and a test's rolled-back calendar year must not reach the next test)."""
+    from liuquan.calendars import queries as calendar_queries
+
+    calendar_queries.forget()

@@ -6,8 +6,10 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 
+from liuquan.calendars import queries
 from liuquan.calendars.models import CalendarYear
 from liuquan.core.actions import action
 from liuquan.core.calendar import YearSchedule
@@ -66,4 +68,6 @@ def do_set_year(
             },
         )
         act.record(row)
+        queries.forget()
+    transaction.on_commit(queries.forget)  # again, in case a read in between cached the old one
     return row

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import time
 from threading import Lock
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from liuquan.calendars.models import CalendarYear
 from liuquan.core.calendar import DueDate, WorkCalendar, YearSchedule
@@ -23,11 +24,23 @@ def schedule_of(row: CalendarYear) -> YearSchedule:
     )
 
 
+FRESH_SECONDS = 5.0  # how long a process trusts its calendar before checking the table again
+
+
 def work_calendar() -> WorkCalendar:
     """The calendar built from the package and every CalendarYear row, rebuilt when a row changes
-    (the rows' count and latest update time are its version)."""
-    stamp = CalendarYear.objects.aggregate(latest=Max("updated_at"))["latest"]
-    version = (CalendarYear.objects.count(), stamp)
+    (the rows' count and latest update time are its version). A process checks the version at most
+    every FRESH_SECONDS (and at once after its own change), so a year entered elsewhere applies within
+    seconds and a busy server does not ask the table on every due date."""
+    now = time.monotonic()
+    checked = _cache.get("checked")
+    if isinstance(checked, float) and now - checked < FRESH_SECONDS and "calendar" in _cache:
+        calendar = _cache["calendar"]
+        assert isinstance(calendar, WorkCalendar)
+        return calendar
+    row = CalendarYear.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
+    version = (row["count"], row["latest"])
+    _cache["checked"] = now
     with _lock:
         if _cache.get("version") != version or "calendar" not in _cache:
             rows = list(CalendarYear.objects.all())
@@ -40,6 +53,11 @@ def work_calendar() -> WorkCalendar:
 
 def due_date(start: datetime.date, days: int, *, natural: bool = False) -> DueDate:
     return work_calendar().due_date(start, days, natural=natural)
+
+
+def forget() -> None:
+    """Drop this process's calendar (after entering a year, so the change applies at once here)."""
+    _cache.clear()
 
 
 def years() -> list[CalendarYear]:

@@ -11,6 +11,8 @@ step at once exactly one wins and the other is refused.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
 
+logger = logging.getLogger(__name__)
 QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 HEAD_ROLES = frozenset({Role.HEAD})
 
@@ -60,8 +63,16 @@ def _locked() -> QuerySet[Case]:
     return Case.objects.select_for_update(of=("self",), no_key=True)
 
 
+_TABLES: dict[int, engine.StepTable] = {}  # compiled step tables of published flow versions
+
+
 def _table(case: Case) -> engine.StepTable:
-    return engine.StepTable(case.definition.flow)
+    """The step table of the flow version the case is pinned to (immutable once published: compiled
+    once per process)."""
+    table = _TABLES.get(case.definition_id)
+    if table is None:
+        table = _TABLES[case.definition_id] = engine.StepTable(case.definition.flow)
+    return table
 
 
 def _event(
@@ -204,10 +215,15 @@ def check_applicant(applicant: Applicant) -> None:
         )
     if len(applicant.name) > 100 or len(applicant.address) > 200 or len(applicant.phone) > 40:
         raise InvalidInput("申请人信息过长", message_en="Applicant details are too long", field="applicant")
-    if applicant.id_number and not (
-        len(applicant.id_number.strip()) in (15, 18) or len(applicant.id_number) <= 40
-    ):
-        raise InvalidInput("证件号码格式不正确", message_en="Bad ID number", field="applicant_id_number")
+    number = applicant.id_number.strip()
+    # A resident ID (15 or 18 characters, the last may be X), a unified social credit code (18), or
+    # another certificate's number: letters, digits and hyphens.
+    if number and not re.fullmatch(r"[0-9A-Za-z-]{5,40}", number):
+        raise InvalidInput(
+            "证件号码只能包含字母、数字和连字符（5 至 40 位）",
+            message_en="An ID number has 5 to 40 letters, digits or hyphens",
+            field="applicant_id_number",
+        )
 
 
 def do_open_case(
@@ -295,7 +311,13 @@ def supervise(*case_ids: int) -> None:
         return
     from liuquan.supervision import sweep
 
-    transaction.on_commit(lambda: sweep.run_sweep(case_ids=list(case_ids)))
+    def run() -> None:
+        try:
+            sweep.run_sweep(case_ids=list(case_ids))
+        except Exception:  # the case's action has committed; the periodic sweep will catch up
+            logger.exception("supervision of cases %s after commit failed", case_ids)
+
+    transaction.on_commit(run)
 
 
 def _record_refusal(
@@ -442,6 +464,7 @@ def _apply(
     row.save()
     act.record(row)
     case.result = move.outcome
+    case.path = f"{case.path} {step.key}{' $' if move.ends else ''}".strip()
     public_text = f"「{step.name}」：{move.label or move.outcome}"
     if engine.starts_case_clock(step) and move.kind is TransitionKind.NEXT and case.accepted_at is None:
         case.accepted_at = now
@@ -468,7 +491,7 @@ def _apply(
         )
         _save(act, case)
         return
-    table = engine.StepTable(flow)
+    table = _table(case)
     grants = move.kind is TransitionKind.NEXT and table.is_extension_approval(step.key)
     if (move.kind is TransitionKind.EXTEND and move.target == move.step) or grants:
         extension = flow.extension
@@ -569,6 +592,20 @@ def do_supplement(
 
 
 def do_withdraw(*, actor: Person, case: Case, reason: str = "") -> Case:
+    """撤回: the applicant withdraws (on the portal, where the query code proved who they are), or the
+    unit's staff record a withdrawal the applicant made in person."""
+    from liuquan.org.actions import public_person
+
+    if (
+        not actor.is_superuser
+        and actor.pk != public_person().pk
+        and not org_queries.scope_of(actor, frozenset({Role.CLERK, Role.REVIEWER, Role.HEAD})).covers(
+            case.unit
+        )
+    ):
+        raise Forbidden(
+            "只有申请人或本单位工作人员可以撤回申请", message_en="Only the applicant or the unit may withdraw"
+        )
     with action("cases.withdraw", actor=actor) as act:
         locked = _locked().select_related("definition", "unit").get(pk=case.pk)
         if locked.closed:

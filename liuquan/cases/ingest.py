@@ -18,7 +18,7 @@ import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Max
@@ -32,6 +32,7 @@ from liuquan.cases.actions import (
     _resume_clock,
     _save,
     _start_step,
+    _table,
     _view,
     new_query_code,
     query_digest,
@@ -148,6 +149,7 @@ def parse_line(number: int, raw: str, source: IngestSource) -> Line:
         raise ValueError("time needs a UTC offset (e.g. 2026-11-25T09:30:00+08:00)")
     if when > timezone.now() + timedelta(minutes=5):
         raise ValueError("time is in the future")
+    when = when.astimezone(UTC)  # stored and ledgered in UTC, as the database gives it back
     outcome = _text(data, "outcome", required=kind == "complete", limit=40)
     return Line(
         number=number,
@@ -332,7 +334,7 @@ def _open_ingested(
 def _apply_event(
     act: ActRecorder, actor: Person, source: IngestSource, case: Case, event: IngestedEvent
 ) -> None:
-    table = engine.StepTable(case.definition.flow)
+    table = _table(case)
     if case.closed:
         _breach(
             act, source, case, engine.Refusal.CLOSED.value, event, f"办件已办结后仍有环节事件（{event.step}）"

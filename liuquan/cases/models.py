@@ -52,6 +52,9 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     current_step = models.CharField(_("current step"), max_length=60, blank=True)
     result = models.CharField(_("result"), max_length=40, blank=True)  # outcome of the last step taken
+    # The steps completed so far, space-separated, ending in "$" once a move reached the flow's end:
+    # the case's trace, kept as it grows so conformance checks read one row per case.
+    path = models.TextField(blank=True, default="")
     received_at = models.DateTimeField(_("received at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -94,12 +97,14 @@ class Case(models.Model):
             "number": self.number,
             "unit": self.unit.code,
             "power": self.power_code,
+            "power_name": self.power_name,
             "flow": self.definition_id,
             "source": self.source,
             "external_id": self.external_id,
             "status": self.status,
             "current_step": self.current_step,
             "result": self.result,
+            "path": self.path,
             "received_at": self.received_at.isoformat(),
             "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
@@ -162,6 +167,7 @@ class CaseStep(models.Model):
             "case": self.case.number,
             "position": self.position,
             "step": self.step,
+            "name": self.name,
             "post": self.post,
             "started_at": self.started_at.isoformat(),
             "due_on": self.due_on.isoformat() if self.due_on else None,

@@ -16,6 +16,9 @@ from liuquan.org.models import Unit
 Fields = tuple[dict[str, Any], dict[str, Any]]
 
 
+_DECODED: dict[int, Flow] = {}  # immutable (published) versions by id
+
+
 class FlowStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")  # 编制中: the unit edits it
     PUBLISHED = "published", _("Published")  # 已公布: in force, immutable; new cases start on it
@@ -59,7 +62,14 @@ class ProcessDefinition(models.Model):
 
     @property
     def flow(self) -> Flow:
-        return codec.decode(self.spec)
+        """The decoded flow. A published or superseded version never changes, so its decoding is kept
+        (per process) and shared by every case that runs on it; a draft is decoded each time."""
+        if self.status == FlowStatus.DRAFT or self.pk is None:
+            return codec.decode(self.spec)
+        cached = _DECODED.get(self.pk)
+        if cached is None:
+            cached = _DECODED[self.pk] = codec.decode(self.spec)
+        return cached
 
     def ledger_fields(self) -> Fields:
         return {

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
+from liuquan.cases import queries as case_queries
 from liuquan.flows import diagram
 from liuquan.flows import queries as flow_queries
 from liuquan.laws import queries as law_queries
@@ -100,6 +101,7 @@ def _flow_context(unit: Unit, item_code: str) -> dict[str, object]:
     flow = definition.flow
     return {
         "flow": definition,
+        "takes_applications": case_queries.takes_applications(definition),
         "flow_svg": mark_safe(diagram.flow_svg(flow)),  # noqa: S308 - diagram escapes every text
         "risk_svg": mark_safe(diagram.risk_svg(flow)),  # noqa: S308
         "flow_has_receipt": tree.latest_entry_index("flows.ProcessDefinition", str(definition.pk))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.test import Client
 
@@ -11,7 +12,7 @@ from liuquan.core.testing import api_json, login
 from tests.cases.test_ingest import source  # noqa: F401 - the fixture
 
 
-def send(client: Client, url: str, body: dict):
+def send(client: Client, url: str, body: dict[str, Any]):
     return client.post(url, json.dumps(body), content_type="application/json")
 
 

@@ -64,7 +64,7 @@ def post(token: str, lines: list[str]):
 
 
 def test_a_batch_is_applied_and_resending_it_adds_nothing(source):
-    world, row, token = source
+    _world, _row, token = source
     lines = [line("A-1", n, *event) for n, event in enumerate(HAPPY, start=1)]
     first = post(token, lines)
     assert first.status_code == 200
@@ -85,7 +85,7 @@ def test_a_batch_is_applied_and_resending_it_adds_nothing(source):
 
 
 def test_events_out_of_order_wait_for_the_gap(source):
-    world, row, token = source
+    _world, _row, token = source
     lines = [line("B-1", n, *event) for n, event in enumerate(HAPPY, start=1)]
     post(token, [lines[2], lines[3]])
     assert not Case.objects.filter(external_id="B-1").exists()  # seq 1 and 2 are missing
@@ -96,7 +96,7 @@ def test_events_out_of_order_wait_for_the_gap(source):
 
 
 def test_bad_lines_are_named_and_the_good_ones_kept(source):
-    world, row, token = source
+    _world, _row, token = source
     lines = [
         line("C-1", 1, "accept", "complete", "张三", "pass"),
         "{not json",
@@ -116,7 +116,7 @@ def test_bad_lines_are_named_and_the_good_ones_kept(source):
 
 
 def test_breaches_are_recorded_not_refused(source):
-    world, row, token = source
+    _world, _row, token = source
     events = [
         ("accept", "complete", "张三", "pass"),
         ("review", "complete", "李四", "pass"),
