@@ -168,4 +168,4 @@ LIUQUAN_CHECKPOINT_SECONDS = config.env_int("LIUQUAN_CHECKPOINT_SECONDS", 10)
 LIUQUAN_CHECKPOINT_ENTRIES = config.env_int("LIUQUAN_CHECKPOINT_ENTRIES", 1000)
 # Supervision runs its rules over a case right after it moves (besides the periodic sweep); 0 leaves it
 # to the sweep alone (a bulk import of history, say).
-LIUQUAN_SUPERVISE_ON_EVENT = config.env_int("LIUQUAN_SUPERVISE_ON_EVENT", 1) == 1
+LIUQUAN_SUPERVISE_ON_EVENT = config.env_flag("LIUQUAN_SUPERVISE_ON_EVENT", True)

@@ -59,6 +59,12 @@ class ActRecorder:
         public, private = subject.ledger_fields()
         self.recorded.append(Recorded(subject._meta.label, str(subject.pk), public, private))  # type: ignore[attr-defined]
 
+    def record_fields(self, label: str, pk: object, fields: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        """Note a record written in bulk without model instances (`fields` as its ledger_fields() would
+        give them: the audit compares the two, so they cannot drift apart unnoticed)."""
+        public, private = fields
+        self.recorded.append(Recorded(label, str(pk), public, private))
+
     def record_deletion(self, subject: Ledgered) -> None:
         """Note that `subject` is being deleted (call before deleting, while it still has its pk)."""
         self.recorded.append(Recorded(subject._meta.label, str(subject.pk), dict(DELETED), {}))  # type: ignore[attr-defined]

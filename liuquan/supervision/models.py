@@ -3,6 +3,7 @@ a recorded end, and the 处置 that names who is answerable under the power's �
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -94,6 +95,7 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["status", "unit", "level"], name="alert_board"),
             models.Index(fields=["rule", "status"], name="alert_rule"),
+            models.Index(fields=["raised_at"], name="alert_raised"),
         ]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
@@ -102,20 +104,56 @@ class Alert(models.Model):
         return f"{self.rule} {self.subject}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "rule": self.rule,
-            "key": self.key,
-            "level": self.level,
-            "unit": self.unit.code,
-            "case": self.case_id,
-            "case_step": self.case_step_id,
-            "subject": self.subject,
-            "detail": self.detail,
-            "raised_at": self.raised_at.isoformat(),
-            "status": self.status,
-            "respond_by": self.respond_by.isoformat() if self.respond_by else None,
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-        }, {"assignee": self.assignee_id, "outcome": self.outcome}
+        return alert_fields(
+            rule=self.rule,
+            key=self.key,
+            level=self.level,
+            unit_code=self.unit.code,
+            case_id=self.case_id,
+            case_step_id=self.case_step_id,
+            subject=self.subject,
+            detail=self.detail,
+            raised_at=self.raised_at,
+            status=self.status,
+            respond_by=self.respond_by,
+            ended_at=self.ended_at,
+            assignee_id=self.assignee_id,
+            outcome=self.outcome,
+        )
+
+
+def alert_fields(
+    *,
+    rule: str,
+    key: str,
+    level: str,
+    unit_code: str,
+    case_id: int | None,
+    case_step_id: int | None,
+    subject: str,
+    detail: dict[str, Any],
+    raised_at: datetime,
+    status: str,
+    respond_by: date | None,
+    ended_at: datetime | None,
+    assignee_id: int | None,
+    outcome: str,
+) -> Fields:
+    """An alert's ledger fields, from a row or from the values a sweep inserts in bulk."""
+    return {
+        "rule": rule,
+        "key": key,
+        "level": level,
+        "unit": unit_code,
+        "case": case_id,
+        "case_step": case_step_id,
+        "subject": subject,
+        "detail": detail,
+        "raised_at": raised_at.isoformat(),
+        "status": status,
+        "respond_by": respond_by.isoformat() if respond_by else None,
+        "ended_at": ended_at.isoformat() if ended_at else None,
+    }, {"assignee": assignee_id, "outcome": outcome}
 
 
 class AlertNote(models.Model):

@@ -49,8 +49,10 @@ class Context:
     params: dict[str, dict[str, Any]]
     marks: dict[str, int]  # source → last id read
     since: date | None  # the last day the clock rules ran (None: never, read everything)
+    since_time: datetime | None = None  # when the last sweep read completed steps
     case_ids: list[int] | None = None  # per-event runs look at these cases only
     definitions: dict[int, Any] = field(default_factory=dict)  # definition id → Flow (cache)
+    memo: dict[str, Any] = field(default_factory=dict)  # rows several rules read, read once
 
     def flow(self, definition_id: int) -> Any:
         if definition_id not in self.definitions:
@@ -71,6 +73,18 @@ class Rule:
     @property
     def description(self) -> str:
         return RULES[self.name]
+
+
+def completed_since(ctx: Context) -> Any:
+    """Steps completed since the last sweep: rows created since (ingested history arrives with its own,
+    older times) or completed since. A per-event run looks at every completed step of its cases."""
+    done = CaseStep.objects.filter(completed_at__isnull=False)
+    if ctx.case_ids is not None:
+        return done.filter(case_id__in=ctx.case_ids)
+    fresh = Q(pk__gt=ctx.marks.get("step", 0))
+    if ctx.since_time is not None:
+        fresh |= Q(completed_at__gt=ctx.since_time)
+    return done.filter(fresh)
 
 
 def _window(ctx: Context, column: str, *, before_today: bool) -> Q:
@@ -190,11 +204,7 @@ def _past_due(ctx: Context) -> Iterator[Finding]:
 
 def _completed_late(ctx: Context) -> Iterator[Finding]:
     """Steps completed after their due date (one finished late between two sweeps is late all the same)."""
-    late = ctx.cases(
-        CaseStep.objects.filter(
-            pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False, due_on__isnull=False
-        )
-    )
+    late = completed_since(ctx).filter(due_on__isnull=False)
     for pk, case_id, step, name, due, completed, unit_id, number, definition in late.values_list(
         "pk",
         "case_id",
@@ -233,24 +243,38 @@ BREACH_RULES = {
 }
 
 
+def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
+    """The breaches since the last sweep (or of the run's cases), read once for all the breach rules."""
+    if "breaches" not in ctx.memo:
+        rows = ctx.cases(
+            Breach.objects.filter(pk__gt=ctx.marks.get("breach", 0), kind__in=list(BREACH_RULES))
+        )
+        ctx.memo["breaches"] = list(
+            rows.values_list(
+                "pk",
+                "unit_id",
+                "case_id",
+                "kind",
+                "step",
+                "refused",
+                "message",
+                "case__number",
+                "case__definition_id",
+            )
+        )
+    loaded: list[tuple[Any, ...]] = ctx.memo["breaches"]
+    return loaded
+
+
 def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
     kinds = [kind for kind, name in BREACH_RULES.items() if name == rule]
 
     def find(ctx: Context) -> Iterator[Finding]:
-        rows = ctx.cases(Breach.objects.filter(pk__gt=ctx.marks.get("breach", 0), kind__in=kinds))
         # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
         # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
-        for pk, unit_id, case_id, kind, step, refused, message, number, definition in rows.values_list(
-            "pk",
-            "unit_id",
-            "case_id",
-            "kind",
-            "step",
-            "refused",
-            "message",
-            "case__number",
-            "case__definition_id",
-        ):
+        for pk, unit_id, case_id, kind, step, refused, message, number, definition in _new_breaches(ctx):
+            if kind not in kinds:
+                continue
             if refused and kind in {"illegal_transition", "case_closed"}:
                 continue
             yield Finding(
@@ -272,11 +296,8 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
 def _after_hours(ctx: Context) -> Iterator[Finding]:
     params = ctx.params["after_hours_decision"]
     start, end = time.fromisoformat(params["day_starts"]), time.fromisoformat(params["day_ends"])
-    rows = ctx.cases(
-        CaseStep.objects.filter(
-            pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False, completed_by__isnull=False
-        )
-    )
+    # Decisions by staff at the console and by people of other systems (ingested) alike.
+    rows = completed_since(ctx).filter(Q(completed_by__isnull=False) | ~Q(external_person=""))
     for pk, case_id, step, name, completed, unit_id, number, definition in rows.values_list(
         "pk",
         "case_id",
@@ -311,7 +332,7 @@ def _after_hours(ctx: Context) -> Iterator[Finding]:
 
 def _frequent_return(ctx: Context) -> Iterator[Finding]:
     limit = int(ctx.params["frequent_return"]["max_returns"])
-    fresh = ctx.cases(CaseStep.objects.filter(pk__gt=ctx.marks.get("step", 0), completed_at__isnull=False))
+    fresh = completed_since(ctx)
     case_ids = set(fresh.values_list("case_id", flat=True))
     if not case_ids:
         return

@@ -5,12 +5,13 @@ rules that allow it, and move the high-water marks — in one action when anythi
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
@@ -21,7 +22,7 @@ from liuquan.flows.models import RiskPoint
 from liuquan.org import actions as org_actions
 from liuquan.org.models import Oversight, Unit
 from liuquan.supervision import rules
-from liuquan.supervision.models import Alert, AlertStatus, RuleSetting, SweepMark
+from liuquan.supervision.models import Alert, AlertStatus, RuleSetting, SweepMark, alert_fields
 
 ALERT_SLA_WORKING_DAYS = 5  # a 纪检/审计 person checks an alert within five working days
 OPEN_STATUSES = (AlertStatus.OPEN, AlertStatus.CHECKING)
@@ -57,7 +58,7 @@ def run_sweep(
     The rules read first; the alerts are then written in one action (re-checked against the keys
     inside it, so two sweeps racing still raise each alert once), and the marks move forward."""
     started = time.perf_counter()
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)  # ledgered as the database gives it back
     today = today or timezone.localtime(now).date()
     enabled, params = settings_in_force()
     result = SweepResult()
@@ -71,25 +72,49 @@ def run_sweep(
         params=params,
         marks={name: stored[name].value if name in stored else 0 for name in ("step", "breach")},
         since=(stored["clock"].day if "clock" in stored else None) if case_ids is None else None,
+        since_time=_as_time(stored["completed"].value)
+        if "completed" in stored and stored["completed"].value
+        else None,
         case_ids=case_ids,
     )
     findings = list(rules.all_findings(ctx, enabled))
     cures = _cures(enabled) if case_ids is None else []
-    if _new(findings) or cures:
-        with action("supervision.sweep", actor=org_actions.system_person()) as act:
-            _lock_marks()
-            _write(act, _new(findings), cures, today=today, now=now, calendar=ctx.calendar, result=result)
-            if case_ids is None:
-                _move_marks(top_step, top_breach, today)
-    elif case_ids is None:
+    # A few findings (a per-event run sees the same ones again and again) are checked against the
+    # stored keys first; a sweep's many new ones go straight to INSERT … ON CONFLICT DO NOTHING.
+    candidates = _new(findings) if len(findings) <= PRECHECK else _unique(findings)
+    wrote = False
+    if candidates or cures:
+        try:
+            with action("supervision.sweep", actor=org_actions.system_person()) as act:
+                _lock_marks()
+                _write(act, candidates, cures, today=today, now=now, calendar=ctx.calendar, result=result)
+                if case_ids is None:
+                    _move_marks(top_step, top_breach, today, now)
+                wrote = True
+        except _NothingNew:
+            result.raised.clear()
+    if not wrote and case_ids is None:
         with transaction.atomic():
             _lock_marks()
-            _move_marks(top_step, top_breach, today)
+            _move_marks(top_step, top_breach, today, now)
     result.seconds = time.perf_counter() - started
     return result
 
 
-MARKS = ("step", "breach", "clock")
+MARKS = ("step", "breach", "clock", "completed")
+PRECHECK = 200
+
+
+class _NothingNew(Exception):
+    """Every finding was already an alert (raised meanwhile): the sweep's action writes nothing."""
+
+
+def _unique(findings: list[rules.Finding]) -> list[rules.Finding]:
+    return list({finding.key: finding for finding in findings}.values())
+
+
+def _as_time(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
 
 
 def _lock_marks() -> None:
@@ -99,8 +124,9 @@ def _lock_marks() -> None:
     list(SweepMark.objects.select_for_update().filter(name__in=MARKS))
 
 
-def _move_marks(top_step: int, top_breach: int, today: date) -> None:
-    for name, value in (("step", top_step), ("breach", top_breach)):
+def _move_marks(top_step: int, top_breach: int, today: date, now: datetime) -> None:
+    micros = int(now.timestamp() * 1_000_000)
+    for name, value in (("step", top_step), ("breach", top_breach), ("completed", micros)):
         SweepMark.objects.filter(name=name, value__lt=value).update(value=value)
     SweepMark.objects.filter(name="clock").update(day=today)
 
@@ -118,9 +144,11 @@ def _cures(enabled: list[str]) -> list[Alert]:
     """Open alerts whose cause is gone, for the rules that allow it."""
     cured: list[Alert] = []
     if "time_yellow" in enabled:
-        for alert in Alert.objects.filter(rule="time_yellow", status__in=OPEN_STATUSES).select_related(
-            "case_step", "case"
-        ):
+        # Only alerts whose step has been completed or whose case is done can be cured: ask for those.
+        candidates = Alert.objects.filter(rule="time_yellow", status__in=OPEN_STATUSES).filter(
+            Q(case_step__completed_at__isnull=False) | Q(case_step__isnull=True, case__status=CaseStatus.DONE)
+        )
+        for alert in candidates.select_related("case_step", "case"):
             step, case = alert.case_step, alert.case
             if step is not None and step.completed_at is not None and step.due_on is not None:
                 if timezone.localtime(step.completed_at).date() <= step.due_on:
@@ -162,20 +190,30 @@ def _write(
     calendar: WorkCalendar,
     result: SweepResult,
 ) -> None:
+    """Insert the new alerts and record them (from their values: no model instances for thousands of
+    rows), and end the cured ones."""
     respond_by = calendar.due_date(today, ALERT_SLA_WORKING_DAYS).due
     risk = _risk_points({(f.definition_id, f.step) for f in fresh if f.definition_id and f.step})
-    alerts = []
+    rows = []
     for finding in fresh:
         detail = dict(finding.detail)
         point = risk.get((finding.definition_id, finding.step, finding.rule))
         if point:
             detail["risk_point"] = point
-        alerts.append(
-            Alert(
+        rows.append((finding, detail))
+    made = _insert(rows, now=now, respond_by=respond_by)
+    if not made and not cures:
+        raise _NothingNew
+    codes = dict(Unit.objects.filter(pk__in={f.unit_id for f, _ in rows}).values_list("pk", "code"))
+    for (finding, detail), pk in ((row, made[row[0].key]) for row in rows if row[0].key in made):
+        act.record_fields(
+            "supervision.Alert",
+            pk,
+            alert_fields(
                 rule=finding.rule,
                 key=finding.key,
                 level=finding.level,
-                unit_id=finding.unit_id,
+                unit_code=codes[finding.unit_id],
                 case_id=finding.case_id,
                 case_step_id=finding.case_step_id,
                 subject=finding.subject[:300],
@@ -183,14 +221,12 @@ def _write(
                 raised_at=now,
                 status=AlertStatus.OPEN,
                 respond_by=respond_by,
-            )
+                ended_at=None,
+                assignee_id=None,
+                outcome="",
+            ),
         )
         result.raised[finding.rule] = result.raised.get(finding.rule, 0) + 1
-    made = _insert(alerts)
-    units = _unit_codes({alert.unit_id for alert in made})
-    for alert in made:
-        alert.unit = units[alert.unit_id]
-        act.record(alert)
     for alert in cures:
         alert.status = AlertStatus.CURED
         alert.ended_at = now
@@ -216,48 +252,43 @@ COLUMNS = (
 )
 
 
-def _insert(alerts: list[Alert]) -> list[Alert]:
-    """Insert many alerts in one statement per batch and give them their ids. Plain SQL: a sweep that
-    finds ten thousand late steps would spend most of its second building ORM insert statements."""
-    if not alerts:
-        return []
+def _insert(
+    rows: list[tuple[rules.Finding, dict[str, object]]], *, now: datetime, respond_by: date
+) -> dict[str, int]:
+    """Insert alerts in one statement per batch, skipping keys that exist (ON CONFLICT DO NOTHING, on
+    SQLite and PostgreSQL alike); returns key → id of the rows this call inserted, found by their
+    `raised_at` (this sweep's own instant; sweeps are serialised by the marks' lock). Plain SQL: the
+    ORM would spend most of a sweep's second building insert statements for ten thousand late steps."""
+    if not rows:
+        return {}
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     table = quote(Alert._meta.db_table)
     columns = ", ".join(quote(column) for column in COLUMNS)
     marks = ", ".join(["%s"] * len(COLUMNS))
-    detail_field = Alert._meta.get_field("detail")
-    stamp = connection.ops.adapt_datetimefield_value(alerts[0].raised_at)
-    rows = [
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    due = connection.ops.adapt_datefield_value(respond_by)
+    values = [
         (
-            alert.rule,
-            alert.key,
-            alert.level,
-            alert.unit_id,
-            alert.case_id,
-            alert.case_step_id,
-            alert.subject,
-            detail_field.get_db_prep_save(alert.detail, connection),
+            finding.rule,
+            finding.key,
+            finding.level,
+            finding.unit_id,
+            finding.case_id,
+            finding.case_step_id,
+            finding.subject[:300],
+            json.dumps(detail, ensure_ascii=False),
             stamp,
-            alert.status,
-            connection.ops.adapt_datefield_value(alert.respond_by),
+            AlertStatus.OPEN.value,
+            due,
             "",
         )
-        for alert in alerts
+        for finding, detail in rows
     ]
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({quote('key')}) DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
-    keys = [alert.key for alert in alerts]
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), 900):
-        ids.update(Alert.objects.filter(key__in=keys[start : start + 900]).values_list("key", "pk"))
-    for alert in alerts:
-        alert.pk = ids[alert.key]
-    return alerts
-
-
-def _unit_codes(ids: set[int]) -> dict[int, Unit]:
-    return {unit.pk: unit for unit in Unit.objects.filter(pk__in=ids)}
+        cursor.executemany(sql, values)
+    return dict(Alert.objects.filter(raised_at=now).values_list("key", "pk"))
 
 
 def _risk_points(pairs: set[tuple[int | None, str]]) -> dict[tuple[int | None, str, str], str]:

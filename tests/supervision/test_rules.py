@@ -10,14 +10,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from liuquan.cases import actions, ingest
+from liuquan.cases import actions
 from liuquan.cases.actions import Applicant, CaseRefused
 from liuquan.cases.models import Case, CaseStep
 from liuquan.org import actions as org_actions
 from liuquan.supervision import sweep
 from liuquan.supervision.models import Alert, AlertStatus
 from tests.cases.test_ingest import line
-from tests.cases.test_ingest import source as source  # noqa: PLC0414 - the fixture
+from tests.cases.test_ingest import source as source
 
 D = dt.date
 
@@ -62,6 +62,7 @@ def test_time_yellow_and_red_each_once_and_only_yellow_cures(source):
     actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
     step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
     warn, due = step.warn_on, step.due_on
+    assert warn is not None and due is not None
     sweep.run_sweep(today=warn)
     assert len(alerts("time_yellow")) == 1 and alerts("time_yellow")[0].case_step_id == step.pk
     sweep.run_sweep(today=warn)
@@ -114,7 +115,7 @@ def test_refused_attempts_become_one_alert_each(source):
 
 
 def test_ingested_breaches_are_red_cards(source):
-    world, _, token = source
+    _world, _, token = source
     events = [("accept", "complete", "张三", "pass"), ("decide", "complete", "张三", "grant")]
     lines = [line("S-1", n, *event) for n, event in enumerate(events, start=1)]
     lines.append(line("S-2", 1, "accept", "complete", "张三", "pass", power_code="NOPE"))
@@ -143,7 +144,7 @@ def test_after_hours_decision_and_frequent_return(source):
     actions.do_complete_step(actor=world.person("leader"), case=case, step="decide", outcome="grant")
     decided = CaseStep.objects.filter(case=case, step="decide", outcome="grant").get()
     CaseStep.objects.filter(pk=decided.pk).update(
-        completed_at=timezone.make_aware(dt.datetime(2026, 10, 3, 23, 30))
+        completed_at=dt.datetime(2026, 10, 3, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     )
     sweep.run_sweep()
     assert len(alerts("frequent_return")) == 1 and alerts("frequent_return")[0].detail["returns"] == 3

@@ -1,0 +1,486 @@
+"""The supervision centre in the console: the alerts a 纪检/审计 person supervises, one alert carried from
+open to its end (assign, dismiss or confirm, 处置 naming the people answerable under the 责任清单, close),
+and the rules with their settings and change history.
+
+Thin callers of supervision.queries and supervision.actions. Nobody but a 纪检 or 审计 person sees an
+alert (403). A refusal by an action is shown on the re-rendered page, on the form's field when it names
+one, with the refusal's status — never as a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from liuquan.cases.models import Breach, CaseStep
+from liuquan.console.views import person_of
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from liuquan.ledger.models import Entry
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Person, Role, RoleGrant, Unit
+from liuquan.supervision import actions, catalog, queries, rules
+from liuquan.supervision.forms import (
+    ACTIVE,
+    AlertFilterForm,
+    AssignForm,
+    CloseForm,
+    ConfirmForm,
+    DismissForm,
+    DisposeForm,
+    RuleForm,
+)
+from liuquan.supervision.models import ENDED, Alert, AlertStatus, RuleSetting
+
+CHANNEL = "console"
+PAGE_SIZE = 50
+HISTORY_ROWS = 200
+CHECKING = frozenset({AlertStatus.OPEN, AlertStatus.CHECKING})  # the handling SLA runs in these states
+REFUSALS = (InvalidInput, Conflict, RuleViolation)  # shown on the page; Forbidden/NotFound get theirs
+DETAIL_LABELS = {
+    "due_on": gettext_lazy("Due"),
+    "breach": gettext_lazy("Breach record"),
+    "kind": gettext_lazy("Kind"),
+    "refused": gettext_lazy("Refused at the door"),
+    "at": gettext_lazy("Time"),
+    "returns": gettext_lazy("Times returned"),
+    "max": gettext_lazy("Allowed"),
+    "oversight": gettext_lazy("Oversight record"),
+    "area": gettext_lazy("Area of work"),
+}
+NOTE_LABELS = {
+    "assign": gettext_lazy("Given for checking"),
+    "dismiss": gettext_lazy("Dismissed"),
+    "confirm": gettext_lazy("Confirmed"),
+    "dispose": gettext_lazy("Disposal"),
+    "close": gettext_lazy("Closed"),
+}
+
+
+def _require_supervisor(person: Person) -> None:
+    """Alerts are for 纪检 and 审计 only: anyone else (a clerk, a unit head, a data steward) gets 403."""
+    if not (person.is_active and org_queries.roles_of(person) & actions.SUPERVISORS):
+        raise Forbidden(
+            "只有纪检、审计人员可以查看预警", message_en="Only inspectors and auditors see alerts"
+        )
+
+
+def _may_set_rules(person: Person) -> bool:
+    # Mirrors the check inside actions.do_set_rule (inspectors anywhere, or a data steward).
+    return person.is_active and (person.is_superuser or Role.INSPECTOR in org_queries.roles_of(person))
+
+
+# The list ---------------------------------------------------------------------------------------------
+
+
+def _filtered(alerts: QuerySet[Alert], filters: dict[str, str]) -> QuerySet[Alert]:
+    status = filters.get("status")
+    if status == ACTIVE:
+        alerts = alerts.exclude(status__in=list(ENDED))
+    elif status:
+        alerts = alerts.filter(status=status)
+    if filters.get("rule"):
+        alerts = alerts.filter(rule=filters["rule"])
+    if filters.get("unit"):
+        alerts = alerts.filter(unit__code=filters["unit"])
+    return alerts
+
+
+def _overdue(alert: Alert, today: Any) -> bool:
+    return alert.status in CHECKING and alert.respond_by is not None and alert.respond_by < today
+
+
+@never_cache
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The alerts in the person's reach, filtered, counted by level, a page at a time (fixed queries)."""
+    person = person_of(request)
+    _require_supervisor(person)
+    scoped = queries.alerts_for(person)
+    units = list(scoped.order_by("unit__code").values_list("unit__code", "unit__name").distinct())
+    form = AlertFilterForm(request.GET, units=units)
+    filters = form.filters()
+    alerts = _filtered(scoped, filters)
+    counts = {
+        row["level"]: row["n"]
+        for row in alerts.order_by().values("level").annotate(n=Count("pk")).values("level", "n")
+    }
+    if filters.get("level"):
+        alerts = alerts.filter(level=filters["level"])
+    page = Paginator(alerts.order_by("-raised_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("page", None)
+    without_level = query.copy()
+    without_level.pop("level", None)
+    return render(
+        request,
+        "supervision/alerts.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [
+                {
+                    "alert": alert,
+                    "overdue": _overdue(alert, today),
+                    "description": catalog.RULES.get(alert.rule),
+                }
+                for alert in page.object_list
+            ],
+            "counts": {"red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
+            "query": query.urlencode(),
+            "level_query": without_level.urlencode(),
+        },
+    )
+
+
+# One alert --------------------------------------------------------------------------------------------
+
+
+def _supervisors(unit: Unit) -> list[Person]:
+    """纪检 and 审计 people whose grants cover the unit: those an alert can be given to for checking."""
+    grants = (
+        RoleGrant.objects.filter(role__in=list(actions.SUPERVISORS), person__is_active=True)
+        .filter(Q(unit=unit) | Q(unit__isnull=True, region__isnull=False))
+        .select_related("person__unit", "region")
+    )
+    found: dict[int, Person] = {}
+    for grant in grants:
+        if grant.unit_id == unit.pk or (grant.region and unit.region.code.startswith(grant.region.prefix)):
+            found.setdefault(grant.person_id, grant.person)
+    return sorted(found.values(), key=lambda person: (person.full_name, person.pk))
+
+
+def _staff(unit: Unit) -> list[Person]:
+    return list(Person.objects.filter(unit=unit, is_active=True).order_by("full_name", "pk"))
+
+
+def _steps(alert: Alert) -> list[CaseStep]:
+    if alert.case_id is None:
+        return []
+    return list(
+        CaseStep.objects.filter(case_id=alert.case_id)
+        .select_related("assignee", "completed_by")
+        .order_by("position")
+    )
+
+
+def _breach(alert: Alert) -> Breach | None:
+    breach_id = alert.detail.get("breach")
+    if not isinstance(breach_id, int):
+        return None
+    return Breach.objects.filter(pk=breach_id).select_related("person").first()
+
+
+def _answerable(alert: Alert, steps: list[CaseStep], breach: Breach | None) -> tuple[list[int], str]:
+    """Who handled what the alert is about (pre-selected as answerable), and that step's name.
+
+    The alert's step: whoever completed it, or holds it while it is still open. A breach: the person who
+    made it and whoever completed the case's steps at the breach's step."""
+    people: list[int] = []
+    step_name = ""
+    step = next((row for row in steps if row.pk == alert.case_step_id), None)
+    if step is not None:
+        step_name = step.name
+        handler = step.completed_by_id or step.assignee_id
+        if handler:
+            people.append(handler)
+    if breach is not None:
+        if breach.person_id:
+            people.append(breach.person_id)
+        for row in steps:
+            if breach.step and row.step == breach.step:
+                step_name = step_name or row.name
+                if row.completed_by_id:
+                    people.append(row.completed_by_id)
+    return list(dict.fromkeys(people)), step_name
+
+
+def _dispose_form(
+    alert: Alert, steps: list[CaseStep], breach: Breach | None, data: Any = None
+) -> DisposeForm:
+    lines = actions.responsibilities_for(alert)
+    staff = _staff(alert.unit)
+    people, step_name = _answerable(alert, steps, breach)
+    staff_ids = {person.pk for person in staff}
+    matching = [line.pk for line in lines if step_name and line.stage == step_name]
+    initial: dict[str, Any] = {"people": [pk for pk in people if pk in staff_ids]}
+    if len(matching) == 1:
+        initial["responsibility"] = matching[0]
+    return DisposeForm(data, lines=lines, staff=staff, initial=initial)
+
+
+def _render_alert(
+    request: HttpRequest, person: Person, alert: Alert, *, status: int = 200, **bound: forms.Form
+) -> HttpResponse:
+    steps = _steps(alert)
+    breach = _breach(alert)
+    state = AlertStatus(alert.status)
+    context: dict[str, Any] = {
+        "alert": alert,
+        "description": catalog.RULES.get(alert.rule, ""),
+        "risk_point": alert.detail.get("risk_point", ""),
+        "details": [
+            (DETAIL_LABELS.get(key, key), value)
+            for key, value in alert.detail.items()
+            if key != "risk_point" and value not in (None, "")
+        ],
+        "overdue": _overdue(alert, timezone.localdate()),
+        "ended": state in ENDED,
+        "steps": steps,
+        "breach": breach,
+        "notes": [
+            {"note": note, "label": NOTE_LABELS.get(note.kind, note.kind)}
+            for note in alert.notes.select_related("person").order_by("at", "pk")
+        ],
+        "sanctions": list(
+            alert.sanctions.select_related("decided_by").prefetch_related("people").order_by("decided_at")
+        ),
+        "assign_form": None,
+        "dismiss_form": None,
+        "confirm_form": None,
+        "dispose_form": None,
+        "close_form": None,
+    }
+    if state in CHECKING:
+        context["assign_form"] = bound.get("assign_form") or AssignForm(
+            supervisors=_supervisors(alert.unit), initial={"assignee": alert.assignee_id or person.pk}
+        )
+        context["dismiss_form"] = bound.get("dismiss_form") or DismissForm()
+        context["confirm_form"] = bound.get("confirm_form") or ConfirmForm()
+    if state in {AlertStatus.CONFIRMED, AlertStatus.DISPOSED}:
+        form = bound.get("dispose_form") or _dispose_form(alert, steps, breach)
+        assert isinstance(form, DisposeForm)
+        context["dispose_form"] = form
+        context["line_choices"] = list(zip(form["responsibility"], form.lines.values(), strict=True))
+        context["preselected"] = set(form.initial.get("people", []))
+    if state is AlertStatus.DISPOSED:
+        context["close_form"] = bound.get("close_form") or CloseForm()
+    return render(request, "supervision/alert.html", context, status=status)
+
+
+@never_cache
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    return _render_alert(request, person, alert)
+
+
+def _act(
+    request: HttpRequest,
+    person: Person,
+    alert: Alert,
+    name: str,
+    form: forms.Form,
+    run: Callable[[], object],
+    done: str,
+) -> HttpResponse:
+    """Validate `form`, run the action; on a refusal re-render the alert with the error on the form."""
+    if form.is_valid():
+        try:
+            run()
+        except REFUSALS as exc:
+            field = exc.detail.get("field")
+            if field in form.fields:
+                form.add_error(field, exc.localized_message())
+            else:
+                messages.error(request, exc.localized_message())
+            alert.refresh_from_db()
+            return _render_alert(request, person, alert, status=exc.http_status, **{name: form})
+        messages.success(request, done)
+        return redirect("supervision:alert", alert_id=alert.pk)
+    return _render_alert(request, person, alert, status=422, **{name: form})
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = AssignForm(request.POST, supervisors=_supervisors(alert.unit))
+    return _act(
+        request,
+        person,
+        alert,
+        "assign_form",
+        form,
+        lambda: actions.do_assign_alert(actor=person, alert=alert, assignee=form.chosen()),
+        _("The alert was given for checking."),
+    )
+
+
+@login_required
+@require_POST
+def dismiss(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = DismissForm(request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "dismiss_form",
+        form,
+        lambda: actions.do_dismiss_alert(actor=person, alert=alert, reason=form.cleaned_data["reason"]),
+        _("The alert was dismissed."),
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = ConfirmForm(request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "confirm_form",
+        form,
+        lambda: actions.do_confirm_alert(actor=person, alert=alert, finding=form.cleaned_data["finding"]),
+        _("The alert was confirmed; record its disposal."),
+    )
+
+
+@login_required
+@require_POST
+def dispose(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = _dispose_form(alert, _steps(alert), _breach(alert), request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "dispose_form",
+        form,
+        lambda: actions.do_dispose_alert(
+            actor=person,
+            alert=alert,
+            kind=form.cleaned_data["kind"],
+            text=form.cleaned_data["text"],
+            people=form.people_chosen(),
+            responsibility=form.chosen_line(),
+        ),
+        _("The disposal was recorded."),
+    )
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = CloseForm(request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "close_form",
+        form,
+        lambda: actions.do_close_alert(actor=person, alert=alert, text=form.cleaned_data["text"]),
+        _("The alert was closed."),
+    )
+
+
+# The rules --------------------------------------------------------------------------------------------
+
+
+def _history() -> list[dict[str, Any]]:
+    """Past rule changes from the ledger (the ledger is the history), newest first.
+
+    Read by subject through the ledger's (subject_type, subject_id) index: rule settings are few."""
+    ids = [str(pk) for pk in RuleSetting.objects.values_list("pk", flat=True)]
+    if not ids:
+        return []
+    entries = (
+        Entry.objects.filter(
+            subject_type=RuleSetting._meta.label, subject_id__in=ids, action="supervision.set_rule"
+        )
+        .select_related("actor")
+        .order_by("-index")[:HISTORY_ROWS]
+    )
+    rows = []
+    for entry in entries:
+        state = entry.state
+        rows.append(
+            {
+                "index": entry.index,
+                "at": entry.at,
+                "by": entry.actor.full_name or entry.actor.username,
+                "rule": state.get("rule", ""),
+                "enabled": state.get("enabled"),
+                "params": state.get("params") or {},
+                "note": state.get("note", ""),
+                "subject_id": entry.subject_id,
+            }
+        )
+    return rows
+
+
+def _render_rules(
+    request: HttpRequest, person: Person, *, bound: RuleForm | None = None, status: int = 200
+) -> HttpResponse:
+    may_change = _may_set_rules(person)
+    listing = []
+    for row in queries.rule_settings():
+        form = None
+        if may_change:
+            form = bound if bound is not None and bound.rule == row["rule"] else None
+            form = form or RuleForm(rule=str(row["rule"]), current=row)
+        listing.append({**row, "form": form})
+    return render(
+        request,
+        "supervision/rules.html",
+        {"rules": listing, "history": _history(), "may_change": may_change, "bound": bound},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    person = person_of(request)
+    if not person.is_superuser:
+        _require_supervisor(person)
+    return _render_rules(request, person)
+
+
+@login_required
+@require_POST
+def set_rule(request: HttpRequest, rule: str) -> HttpResponse:
+    person = person_of(request)
+    if rule not in rules.REGISTRY:
+        raise NotFound(f"没有监督规则 {rule}", message_en=f"No rule {rule}", rule=rule)
+    current = next(row for row in queries.rule_settings() if row["rule"] == rule)
+    form = RuleForm(request.POST, rule=rule, current=current)
+    if not form.is_valid():
+        return _render_rules(request, person, bound=form, status=422)
+    try:
+        actions.do_set_rule(
+            actor=person,
+            rule=rule,
+            enabled=form.cleaned_data["enabled"],
+            params=form.params(),
+            note=form.cleaned_data["note"],
+        )
+    except REFUSALS as exc:
+        field = exc.detail.get("field")
+        form.add_error(field if field in form.fields else None, exc.localized_message())
+        return _render_rules(request, person, bound=form, status=exc.http_status)
+    messages.success(request, _("The settings of %(rule)s were changed.") % {"rule": rule})
+    return redirect("supervision:rules")

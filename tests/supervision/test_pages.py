@@ -1,0 +1,411 @@
+"""The supervision centre's console pages through the test client: the alert list with its filters,
+counts, SLA and query count; one alert carried from open to closed (and refused moves shown, never
+raised); the rules with their change history; and 403 for everyone who is not 纪检 or 审计."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from liuquan.cases import actions
+from liuquan.cases.actions import Applicant
+from liuquan.cases.models import Case, CaseStep
+from liuquan.core.testing import assert_max_queries, login
+from liuquan.supervision import sweep
+from liuquan.supervision.actions import responsibilities_for
+from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction
+from tests.cases.test_ingest import source as source  # the fixture
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _no_event_runs(settings):
+    # The tests run the sweep themselves, on the days they choose.
+    settings.LIUQUAN_SUPERVISE_ON_EVENT = False
+
+
+def open_case(world) -> Case:
+    return actions.do_open_case(
+        actor=world.person("clerk"), unit=world.dept_a, power_code="XK001", applicant=Applicant(name="某协会")
+    ).case
+
+
+def late_cases(world, count: int, *, claim: bool = False) -> list[Case]:
+    """`count` cases past 受理; a sweep on the 审查 step's warning day (yellow cards), then the day after
+    its due date (red cards)."""
+    cases = []
+    for _ in range(count):
+        case = open_case(world)
+        actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+        if claim:
+            actions.do_claim_step(actor=world.person("reviewer"), case=case)
+        cases.append(case)
+    step = CaseStep.objects.get(case=cases[0], step="review")
+    assert step.warn_on is not None and step.due_on is not None
+    sweep.run_sweep(today=step.warn_on)
+    sweep.run_sweep(today=step.due_on + DAY)
+    return cases
+
+
+def red(case: Case) -> Alert:
+    return Alert.objects.get(rule="time_red", case=case)
+
+
+def text(response) -> str:
+    return str(response.content.decode())
+
+
+@pytest.fixture
+def inspector(source) -> Client:
+    world, _, _ = source
+    return login(Client(), world.person("inspector"))
+
+
+# Who may see alerts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["clerk", "head", "reviewer", "reform_office"])
+def test_anyone_but_inspectors_and_auditors_gets_403(source, key):
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    client = login(Client(), world.person(key))
+    base = "/console/supervision/"
+    assert client.get(f"{base}alerts/").status_code == 403
+    assert client.get(f"{base}alerts/{alert.pk}/").status_code == 403
+    assert client.post(f"{base}alerts/{alert.pk}/assign/", {"assignee": key}).status_code == 403
+    assert client.post(f"{base}alerts/{alert.pk}/dismiss/", {"reason": "不实"}).status_code == 403
+    assert client.get(f"{base}rules/").status_code == 403
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not AlertNote.objects.exists()
+    # Nor is the centre in their console's navigation.
+    assert 'data-testid="nav-supervision"' not in text(client.get("/console/"))
+
+
+def test_the_nav_link_is_shown_to_inspectors_and_auditors(source):
+    world, _, _ = source
+    for key in ("inspector", "auditor"):
+        page = text(login(Client(), world.person(key)).get("/console/"))
+        assert 'data-testid="nav-supervision"' in page and 'href="/console/supervision/alerts/"' in page
+
+
+def test_logged_out_visitors_are_sent_to_the_login_page(source):
+    response = Client().get("/console/supervision/alerts/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_an_unknown_alert_is_404(inspector):
+    assert inspector.get("/console/supervision/alerts/999999/").status_code == 404
+
+
+# The list -------------------------------------------------------------------------------------------
+
+
+def test_the_list_counts_filters_and_marks_overdue(source, inspector):
+    world, _, _ = source
+    cases = late_cases(world, 3)
+    page = text(inspector.get("/console/supervision/alerts/"))
+    assert page.count("data-alert=") == 6  # a yellow and a red card for each case's 审查
+    assert 'data-level="red" data-count="3"' in page and 'data-level="yellow" data-count="3"' in page
+
+    page = text(inspector.get("/console/supervision/alerts/", {"level": "red"}))
+    assert page.count('data-level="red" data-status') == 3 and 'data-level="yellow" data-status' not in page
+    # The counts stay those of the other filters, so the other level is one click away.
+    assert 'data-level="yellow" data-count="3"' in page
+    page = text(inspector.get("/console/supervision/alerts/", {"rule": "time_yellow"}))
+    assert page.count("data-alert=") == 3 and 'data-level="red" data-count="0"' in page
+    page = text(inspector.get("/console/supervision/alerts/", {"unit": world.dept_b.code}))
+    assert "data-alert=" not in page
+    page = text(inspector.get("/console/supervision/alerts/", {"unit": world.dept_a.code}))
+    assert page.count("data-alert=") == 6
+    page = text(inspector.get("/console/supervision/alerts/", {"rule": "nope"}))
+    assert "data-alert=" not in page  # a value not offered matches nothing (it never shows everything)
+
+    inspector.post(
+        f"/console/supervision/alerts/{red(cases[0]).pk}/dismiss/", {"reason": "系统时钟有误，核查不实"}
+    )
+    page = text(inspector.get("/console/supervision/alerts/", {"status": "active"}))
+    assert page.count("data-alert=") == 5
+    page = text(inspector.get("/console/supervision/alerts/", {"status": "dismissed"}))
+    assert f'data-alert="{red(cases[0]).pk}"' in page and page.count("data-alert=") == 1
+
+    # The handling time limit: an alert unchecked after its respond-by day is marked overdue.
+    overdue = red(cases[1])
+    Alert.objects.filter(pk=overdue.pk).update(respond_by=timezone.localdate() - DAY)
+    page = text(inspector.get("/console/supervision/alerts/"))
+    assert f'data-alert="{overdue.pk}" data-level="red" data-status="open" data-overdue="1"' in page
+    assert page.count("data-overdue=") == 1  # the dismissed one is not overdue, even if its day passed
+
+
+def test_the_list_has_a_fixed_number_of_queries(source, inspector, monkeypatch):
+    from liuquan.supervision import views
+
+    world, _, _ = source
+    for case in late_cases(world, 5):
+        inspector.post(
+            f"/console/supervision/alerts/{red(case).pk}/assign/", {"assignee": world.person("auditor").pk}
+        )
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    # Session, person, grants, units with alerts, counts by level, the page's count and its rows.
+    with assert_max_queries(7) as one:
+        page = text(inspector.get("/console/supervision/alerts/"))
+    assert page.count("data-alert=") == 1
+    monkeypatch.setattr(views, "PAGE_SIZE", 50)
+    with assert_max_queries(len(one.captured_queries)):
+        page = text(inspector.get("/console/supervision/alerts/"))
+    assert page.count("data-alert=") == 10 and page.count("测试auditor") == 5
+
+
+def test_the_list_pages_through_many_alerts(source, inspector, monkeypatch):
+    from liuquan.supervision import views
+
+    world, _, _ = source
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    late_cases(world, 3)
+    page = text(inspector.get("/console/supervision/alerts/", {"level": "red"}))
+    assert page.count("data-alert=") == 3 and 'data-testid="pages"' not in page
+    page = text(inspector.get("/console/supervision/alerts/"))
+    assert page.count("data-alert=") == 4 and 'rel="next"' in page
+    page = text(inspector.get("/console/supervision/alerts/", {"page": 2}))
+    assert page.count("data-alert=") == 2 and 'rel="prev"' in page
+
+
+def test_alerts_outside_the_supervisors_reach_are_not_listed(source):
+    world, _, _ = source
+    late_cases(world, 1)
+    # An auditor of the county only: 民政局 is the city's.
+    from liuquan.org import actions as org_actions
+
+    auditor = org_actions.do_create_person(
+        actor=world.system,
+        username="county-auditor",
+        full_name="县审计",
+        unit=world.dept_b,
+        password="x" * 12,
+    )
+    org_actions.do_grant_role(
+        actor=world.system, person=auditor, role="auditor", unit=None, region=world.county
+    )
+    client = login(Client(), auditor)
+    assert "data-alert=" not in text(client.get("/console/supervision/alerts/"))
+    first = Alert.objects.first()
+    assert first is not None
+    assert client.get(f"/console/supervision/alerts/{first.pk}/").status_code == 403
+
+
+# One alert, open to closed ------------------------------------------------------------------------
+
+
+def test_an_alert_from_open_to_closed(source, inspector):
+    world, _, _ = source
+    (case,) = late_cases(world, 1, claim=True)
+    alert = red(case)
+    url = f"/console/supervision/alerts/{alert.pk}/"
+    page = text(inspector.get(url))
+    assert 'data-testid="level-card" data-level="red"' in page
+    assert "超过法定或承诺时限" in page  # the rule's description
+    assert f'href="/console/cases/{case.number}/"' in page and 'data-testid="alert-step"' in page
+    assert 'data-testid="assign-form"' in page and 'data-testid="dispose-form"' not in page
+    # Those who may check it: the city's inspector and auditor, not the unit's staff.
+    assert "测试inspector" in page and "测试auditor" in page
+    assert f'<option value="{world.person("clerk").pk}"' not in page
+
+    inspector_pk = world.person("inspector").pk
+    response = inspector.post(f"{url}assign/", {"assignee": inspector_pk})
+    assert response.status_code == 302 and response["Location"] == url
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CHECKING and alert.assignee_id == inspector_pk
+
+    assert inspector.post(f"{url}confirm/", {"finding": "审查环节超期两日，无正当理由"}).status_code == 302
+    page = text(inspector.get(url))
+    assert 'data-testid="dispose-form"' in page and 'data-testid="assign-form"' not in page
+    # The 责任清单 of XK001, and the reviewer (who took the late step) pre-selected as answerable.
+    assert 'data-stage="受理"' in page and 'data-stage="决定"' in page
+    reviewer = world.person("reviewer")
+    assert re.search(rf'value="{reviewer.pk}"[^>]*checked', page)
+    assert page.count("data-handled=") == 1 and f'data-person="{reviewer.pk}" data-handled="1"' in page
+
+    responsibility = next(row for row in responsibilities_for(alert) if row.stage == "受理")
+    response = inspector.post(
+        f"{url}dispose/",
+        {
+            "kind": "talk",
+            "responsibility": responsibility.pk,
+            "people": [reviewer.pk],
+            "text": "约谈审查人员",
+        },
+    )
+    assert response.status_code == 302
+    sanction = Sanction.objects.get(alert=alert)
+    assert sanction.kind == "talk" and sanction.stage == "受理"
+    assert list(sanction.people.all()) == [reviewer]
+    assert 'data-testid="close-form"' in text(inspector.get(url))
+
+    assert inspector.post(f"{url}close/", {"text": ""}).status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED and alert.ended_at is not None
+    page = text(inspector.get(url))
+    assert 'data-testid="handle"' not in page and 'data-testid="sanctions"' in page
+    assert [note.kind for note in alert.notes.order_by("at", "pk")] == [
+        "assign",
+        "confirm",
+        "dispose",
+        "close",
+    ]
+
+
+def test_the_detail_page_has_a_bounded_number_of_queries(source, inspector):
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    inspector.post(
+        f"/console/supervision/alerts/{alert.pk}/assign/", {"assignee": world.person("auditor").pk}
+    )
+    inspector.post(f"/console/supervision/alerts/{alert.pk}/confirm/", {"finding": "属实"})
+    with assert_max_queries(16):
+        assert inspector.get(f"/console/supervision/alerts/{alert.pk}/").status_code == 200
+
+
+def test_an_auditor_given_the_alert_can_dismiss_it(source, inspector):
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    url = f"/console/supervision/alerts/{alert.pk}/"
+    inspector.post(f"{url}assign/", {"assignee": world.person("auditor").pk})
+    auditor = login(Client(), world.person("auditor"))
+    assert auditor.post(f"{url}dismiss/", {"reason": "已批准延期，核查不实"}).status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.DISMISSED and alert.outcome == "已批准延期，核查不实"
+    assert 'data-testid="handle"' not in text(auditor.get(url))
+
+
+def test_refusals_are_shown_on_the_page_not_raised(source, inspector):
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    url = f"/console/supervision/alerts/{alert.pk}/"
+
+    # A blank finding, a reason of spaces, someone who may not check alerts: form errors, nothing written.
+    response = inspector.post(f"{url}confirm/", {"finding": ""})
+    assert response.status_code == 422 and 'data-field="finding"' in text(response)
+    response = inspector.post(f"{url}dismiss/", {"reason": "   "})
+    assert response.status_code == 422 and 'data-field="reason"' in text(response)
+    response = inspector.post(f"{url}assign/", {"assignee": world.person("clerk").pk})
+    assert response.status_code == 422 and 'data-field="assignee"' in text(response)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not AlertNote.objects.exists()
+
+    # 处置 before it is confirmed: the action's refusal (409) is a message on the re-rendered page.
+    line = responsibilities_for(alert)[0]
+    response = inspector.post(
+        f"{url}dispose/",
+        {"kind": "remind", "responsibility": line.pk, "people": [world.person("clerk").pk], "text": "提醒"},
+    )
+    assert response.status_code == 409 and "不能处置" in text(response)
+    assert not Sanction.objects.exists()
+
+    inspector.post(f"{url}confirm/", {"finding": "属实"})
+    # No one named, an unknown measure, a line from another list: errors on their fields.
+    response = inspector.post(f"{url}dispose/", {"kind": "remind", "people": [], "text": "提醒"})
+    assert response.status_code == 422 and 'data-field="people"' in text(response)
+    response = inspector.post(
+        f"{url}dispose/", {"kind": "fine", "people": [world.person("clerk").pk], "text": "罚"}
+    )
+    assert response.status_code == 422 and 'data-field="kind"' in text(response)
+    response = inspector.post(
+        f"{url}dispose/",
+        {"kind": "remind", "responsibility": 999999, "people": [world.person("clerk").pk], "text": "提醒"},
+    )
+    assert response.status_code == 422 and 'data-field="responsibility"' in text(response)
+    # Someone of another unit cannot be named (not among the unit's staff offered).
+    response = inspector.post(
+        f"{url}dispose/", {"kind": "remind", "people": [world.person("clerk_b").pk], "text": "提醒"}
+    )
+    assert response.status_code == 422 and 'data-field="people"' in text(response)
+    assert not Sanction.objects.exists()
+
+    # A second confirmation is a state conflict, shown as a message.
+    response = inspector.post(f"{url}confirm/", {"finding": "again"})
+    assert response.status_code == 409 and 'class="error"' in text(response)
+    # Closing before a 处置 likewise.
+    response = inspector.post(f"{url}close/", {"text": ""})
+    assert response.status_code == 409 and "不能办结" in text(response)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CONFIRMED
+
+
+# The rules -----------------------------------------------------------------------------------------
+
+
+def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector):
+    page = text(inspector.get("/console/supervision/rules/"))
+    assert page.count('data-rule="') == 12 and "超过法定或承诺时限" in page
+    assert 'data-testid="rule-form-time_yellow"' in page and 'name="time_yellow-param_share"' in page
+    assert 'data-entry="' not in page
+
+    url = "/console/supervision/rules/time_yellow/"
+    response = inspector.post(
+        url, {"time_yellow-enabled": "on", "time_yellow-param_share": "0.3", "time_yellow-note": "试行"}
+    )
+    assert response.status_code == 400 and "share must be from 0.5" in text(response)
+    response = inspector.post(url, {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7"})
+    assert response.status_code == 422 and 'data-field="note"' in text(response)
+    assert not RuleSetting.objects.exists()
+
+    response = inspector.post(
+        url, {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7", "time_yellow-note": "提前预警"}
+    )
+    assert response.status_code == 302
+    row = RuleSetting.objects.get(rule="time_yellow")
+    assert row.params == {"share": 0.7} and row.enabled and row.note == "提前预警"
+    response = inspector.post(
+        "/console/supervision/rules/frequent_return/",
+        {"frequent_return-param_max_returns": "3", "frequent_return-note": "暂停观察"},
+    )
+    assert response.status_code == 302
+    assert not RuleSetting.objects.get(rule="frequent_return").enabled
+
+    page = text(inspector.get("/console/supervision/rules/"))
+    assert 'data-rule="frequent_return" data-enabled="0"' in page
+    assert page.count('data-entry="') == 2 and "提前预警" in page and "暂停观察" in page
+    assert page.index('data-rule="frequent_return">') < page.index('data-rule="time_yellow">')  # newest first
+
+    # The after-hours clock times are normalised ("7:30" → "07:30") and checked by the rule.
+    response = inspector.post(
+        "/console/supervision/rules/after_hours_decision/",
+        {
+            "after_hours_decision-enabled": "on",
+            "after_hours_decision-param_day_starts": "7:30",
+            "after_hours_decision-param_day_ends": "20:00",
+            "after_hours_decision-note": "按作息时间调整",
+        },
+    )
+    assert response.status_code == 302
+    assert RuleSetting.objects.get(rule="after_hours_decision").params == {
+        "day_starts": "07:30",
+        "day_ends": "20:00",
+    }
+    assert inspector.post("/console/supervision/rules/nope/", {}).status_code == 404
+
+
+def test_auditors_read_the_rules_but_do_not_change_them(source):
+    world, _, _ = source
+    auditor = login(Client(), world.person("auditor"))
+    page = text(auditor.get("/console/supervision/rules/"))
+    assert page.count('data-rule="') == 12 and "rule-form-" not in page
+    response = auditor.post(
+        "/console/supervision/rules/time_yellow/",
+        {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7", "time_yellow-note": "试"},
+    )
+    assert response.status_code == 403 and not RuleSetting.objects.exists()
+    clerk = login(Client(), world.person("clerk"))
+    response = clerk.post(
+        "/console/supervision/rules/time_yellow/",
+        {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7", "time_yellow-note": "试"},
+    )
+    assert response.status_code == 403 and not RuleSetting.objects.exists()
