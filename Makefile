@@ -38,10 +38,14 @@ messages: install
 	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan makemessages -l zh_Hans --no-obsolete --no-location
 	cd liuquan && LIUQUAN_VAR_DIR=$$(mktemp -d) ../$(BIN)/liuquan compilemessages -l zh_Hans
 
-# Benchmarks against peers measured in the same run (pymerkle is a benchmark-only dependency).
+# Benchmarks against peers measured in the same run (pymerkle, SpiffWorkflow and PM4Py are
+# benchmark/test-only dependencies, never runtime ones).
 bench: install
-	$(BIN)/pip install --quiet pymerkle
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/supervision.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

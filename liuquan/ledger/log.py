@@ -56,18 +56,28 @@ def _plain(value: Any) -> bool:
     code-unit order JCS sorts by. String escaping is the same in both: quote, backslash and the control
     characters (short forms for backspace, form feed, newline, return and tab; lowercase u00xx for the
     rest); everything else, CJK included, is written as is."""
-    if value is None or isinstance(value, (str, bool)):
-        return True
-    if isinstance(value, int):
-        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-    if isinstance(value, dict):
-        return all(
-            isinstance(key, str) and (key.isascii() or max(key) < SURROGATES) and _plain(item)
-            for key, item in value.items()
-        )
-    if isinstance(value, (list, tuple)):
-        return all(_plain(item) for item in value)
-    return False
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) < SURROGATES):
+                    return False
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif isinstance(item, str):  # StrEnum members and other str subclasses print as their text
+            continue
+        else:
+            return False
+    return True
 
 
 SURROGATES = chr(0xD800)
@@ -109,7 +119,11 @@ def encode_entry(
         "state": state,
         "private": private_commitment,
     }
-    data = canonical(document)
+    # The envelope is plain by construction (an integer index, text fields): only `state` is checked.
+    if _plain(state):
+        data = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    else:
+        data = rfc8785.dumps(document)
     if len(data) > MAX_ENTRY_BYTES:
         raise EntryTooLarge(
             f"{subject_type}:{subject_id} 的公开记录有 {len(data)} 字节，超过 {MAX_ENTRY_BYTES} 字节上限（文件应以哈希入账）",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from django.test import Client
 
@@ -11,7 +12,7 @@ from liuquan.flows import codec
 from liuquan.flows.spec import Limit
 
 
-def send(client: Client, method: str, url: str, body: dict | None = None):
+def send(client: Client, method: str, url: str, body: dict[str, Any] | None = None):
     return getattr(client, method)(url, body or {}, content_type="application/json")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -10,7 +12,7 @@ from liuquan.flows import actions, queries
 from liuquan.flows.models import FlowStatus
 
 
-def formset(prefix: str, rows: list[dict], initial: int) -> dict:
+def formset(prefix: str, rows: list[dict[str, Any]], initial: int) -> dict[str, Any]:
     data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial)}
     for n, row in enumerate(rows):
         for key, value in row.items():
@@ -48,9 +50,11 @@ def test_a_unit_edits_checks_and_publishes_a_flow_in_the_console(flow_world):
     ]
     clerk.post(base + "steps/", formset("steps", steps, len(steps)))
     draft.refresh_from_db()
-    assert draft.flow.step("review").post == "" and draft.flow.step("decide").meeting is True
-    page = clerk.get(base).content.decode()
-    assert "没有指定岗位" in page  # the problem is named with its step
+    review, decide = draft.flow.step("review"), draft.flow.step("decide")
+    assert review is not None and decide is not None
+    assert review.post == "" and decide.meeting is True
+    html = clerk.get(base).content.decode()
+    assert "没有指定岗位" in html  # the problem is named with its step
 
     refused = head.post(base + "publish/", follow=True)
     assert "不能公布" in refused.content.decode() or "没有指定岗位" in refused.content.decode()
@@ -100,7 +104,8 @@ def test_bpmn_uploaded_in_the_console_replaces_the_draft(flow_world):
     assert exported.status_code == 200
     data = exported.content.replace("调查取证".encode(), "调查取证（现场）".encode())
     clerk.post(base + "bpmn/", {"file": SimpleUploadedFile("cf.bpmn", data)})
-    assert queries.get_version(unit, "CF001").flow.step("investigate").name == "调查取证（现场）"
+    investigate = queries.get_version(unit, "CF001").flow.step("investigate")
+    assert investigate is not None and investigate.name == "调查取证（现场）"
     answer = clerk.post(base + "bpmn/", {"file": SimpleUploadedFile("bad.bpmn", b"<not-xml")}, follow=True)
     assert "bad.bpmn" in answer.content.decode()
 

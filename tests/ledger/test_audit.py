@@ -11,6 +11,8 @@ from django.db import IntegrityError, connection, models, transaction
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
 from liuquan.calendars import actions as calendar_actions
+from liuquan.cases import actions as case_actions
+from liuquan.cases import ingest
 from liuquan.cli import main
 from liuquan.flows import actions as flow_actions
 from liuquan.laws import actions as laws_actions
@@ -19,6 +21,9 @@ from liuquan.ledger.models import TreeTile
 from liuquan.org import actions
 from liuquan.powers import actions as power_actions
 from liuquan.powers import importer
+from liuquan.supervision import actions as supervision_actions
+from liuquan.supervision import sweep as supervision_sweep
+from liuquan.supervision.models import Alert
 from tests.flows.conftest import staff
 from tests.laws import corpus_factory
 
@@ -83,11 +88,68 @@ def busy_world(world, tmp_path):
     power_actions.do_move_edition(actor=office, edition=edition, move="confirm")
     power_actions.do_move_edition(actor=office, edition=edition, move="publish")
     staff(world)
-    code = edition.items.order_by("code").first().code
+    code = edition.items.get(category="licensing").code
     flow = flow_actions.do_create_flow(actor=clerk, unit=world.dept_a, power_code=code)
     flow_actions.do_publish_flow(actor=world.person("head"), definition=flow)
     flow_actions.do_create_flow(actor=clerk, unit=world.dept_a, power_code=code)
+    # A case run to its end and rated, a refused attempt, an ingested event, and an alert handled to a 处置.
+    opened = case_actions.do_open_case(
+        actor=clerk,
+        unit=world.dept_a,
+        power_code=code,
+        applicant=case_actions.Applicant(name="某协会", id_number="140702199001011234", phone="13800000000"),
+        files=[("申请书.pdf", "申请书", b"%PDF-1.4 busy world", "application/pdf")],
+    )
+    case = opened.case
+    with pytest.raises(case_actions.CaseRefused):
+        case_actions.do_complete_step(actor=clerk, case=case, step="decide", outcome="grant")
+    for key, step, outcome in [
+        ("clerk", "accept", "pass"),
+        ("reviewer", "review", "pass"),
+        ("leader", "decide", "grant"),
+        ("clerk", "deliver", "done"),
+    ]:
+        case_actions.do_complete_step(actor=world.person(key), case=case, step=step, outcome=outcome)
+    rating = case_actions.do_rate(actor=org_actions_public(), case=case, score=2, comment="等得太久")
+    case_actions.do_reply_rating(actor=world.person("head"), rating=rating, reply="已改进")
+    source, _token = ingest.do_create_source(actor=system, name="legacy", unit=world.dept_a)
+    ingest.do_create_source(actor=system, name="legacy-2", unit=world.dept_a)
+    ingest.do_ingest(
+        actor=system,
+        source=source,
+        body=json.dumps(
+            {
+                "source": "legacy",
+                "case_id": "L-1",
+                "seq": 1,
+                "power_code": code,
+                "step": "accept",
+                "action": "complete",
+                "person": "张三",
+                "time": "2026-11-02T09:00:00+08:00",
+                "outcome": "pass",
+            }
+        ),
+    )
+    inspector = world.person("inspector")
+    supervision_actions.do_set_rule(
+        actor=inspector, rule="frequent_return", enabled=True, params={"max_returns": 3}, note="试行"
+    )
+    supervision_sweep.run_sweep()
+    alert = Alert.objects.order_by("pk").first()
+    assert alert is not None
+    supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=inspector)
+    supervision_actions.do_confirm_alert(actor=inspector, alert=alert, finding="属实")
+    supervision_actions.do_dispose_alert(
+        actor=inspector, alert=alert, kind="remind", text="提醒", people=[clerk]
+    )
     return world
+
+
+def org_actions_public():
+    from liuquan.org.actions import public_person
+
+    return public_person()
 
 
 def run_verify(capsys) -> tuple[int, str]:
@@ -165,11 +227,16 @@ def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
     from django.apps import apps
 
     ledgered = {model._meta.label for model in audit.ledgered_models()}
-    bookkeeping = {"org.Person_groups", "org.Person_user_permissions"}
+    bookkeeping = {
+        "org.Person_groups",
+        "org.Person_user_permissions",
+        "supervision.SweepMark",
+        "supervision.Sanction_people",
+    }
     liuquan_models = {
         model._meta.label
         for model in apps.get_models()
-        if model._meta.app_label in {"org", "laws", "powers", "flows", "calendars"}
+        if model._meta.app_label in {"org", "laws", "powers", "flows", "calendars", "cases", "supervision"}
     } - bookkeeping
     # Aliases are derived from law names; articles are committed to by their version's hash.
     assert liuquan_models - ledgered == {"laws.LawAlias", "laws.Article"}

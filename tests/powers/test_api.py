@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import Client
 
 from liuquan.core.testing import api_json, login
@@ -10,7 +12,7 @@ from liuquan.powers.models import Disposition
 from tests.powers.test_lists import item
 
 
-def post(client: Client, url: str, body: dict, method: str = "post"):
+def post(client: Client, url: str, body: dict[str, Any], method: str = "post"):
     return getattr(client, method)(url, body, content_type="application/json")
 
 
