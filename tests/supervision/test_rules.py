@@ -190,3 +190,23 @@ def test_unapproved_extension(source):
     sweep.run_sweep()
     assert len(alerts("unapproved_extension")) == 1
     assert json.dumps(alerts("unapproved_extension")[0].detail)
+
+
+def test_out_of_order(source):
+    _world, _, token = source
+    events = [
+        ("accept", "complete", "张三", "pass"),
+        ("review", "complete", "李四", "pass"),
+        ("accept", "complete", "张三", "pass"),  # back to 受理 while the case waits at 决定
+    ]
+    lines = [line("O-1", n, *event) for n, event in enumerate(events, start=1)]
+    Client().post(
+        "/api/v1/ingest/events",
+        "\n".join(lines),
+        content_type="application/x-ndjson",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    sweep.run_sweep()
+    found = alerts("out_of_order")
+    assert len(found) == 1 and found[0].level == "red"
+    assert sweep.run_sweep().total == 0
