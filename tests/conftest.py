@@ -27,5 +27,9 @@ def _fresh_process_caches() -> None:
     """Each test starts with the process caches empty (the working-day calendar is trusted for a few
     seconds between checks, and a test's rolled-back calendar year must not reach the next test)."""
     from liuquan.calendars import queries as calendar_queries
+    from liuquan.cases import actions as case_actions
+    from liuquan.flows import models as flow_models
 
     calendar_queries.forget()
+    case_actions._TABLES.clear()
+    flow_models._DECODED.clear()

@@ -63,15 +63,19 @@ def _locked() -> QuerySet[Case]:
     return Case.objects.select_for_update(of=("self",), no_key=True)
 
 
-_TABLES: dict[int, engine.StepTable] = {}  # compiled step tables of published flow versions
+_TABLES: dict[tuple[int, datetime], engine.StepTable] = {}  # compiled step tables of published flow versions
 
 
 def _table(case: Case) -> engine.StepTable:
     """The step table of the flow version the case is pinned to (immutable once published: compiled
     once per process)."""
-    table = _TABLES.get(case.definition_id)
+    definition = case.definition
+    if definition.published_at is None:  # not a published version: nothing to keep
+        return engine.StepTable(definition.flow)
+    key = (definition.pk, definition.published_at)
+    table = _TABLES.get(key)
     if table is None:
-        table = _TABLES[case.definition_id] = engine.StepTable(case.definition.flow)
+        table = _TABLES[key] = engine.StepTable(definition.flow)
     return table
 
 

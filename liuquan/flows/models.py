@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from liuquan.org.models import Unit
 Fields = tuple[dict[str, Any], dict[str, Any]]
 
 
-_DECODED: dict[int, Flow] = {}  # immutable (published) versions by id
+_DECODED: dict[tuple[int, datetime], Flow] = {}  # immutable (published) versions by id and publication
 
 
 class FlowStatus(models.TextChoices):
@@ -64,11 +65,12 @@ class ProcessDefinition(models.Model):
     def flow(self) -> Flow:
         """The decoded flow. A published or superseded version never changes, so its decoding is kept
         (per process) and shared by every case that runs on it; a draft is decoded each time."""
-        if self.status == FlowStatus.DRAFT or self.pk is None:
+        if self.status == FlowStatus.DRAFT or self.pk is None or self.published_at is None:
             return codec.decode(self.spec)
-        cached = _DECODED.get(self.pk)
+        key = (self.pk, self.published_at)  # an id alone could be reused by a restored database
+        cached = _DECODED.get(key)
         if cached is None:
-            cached = _DECODED[self.pk] = codec.decode(self.spec)
+            cached = _DECODED[key] = codec.decode(self.spec)
         return cached
 
     def ledger_fields(self) -> Fields:
