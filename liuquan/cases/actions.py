@@ -114,7 +114,12 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
     started = at or timezone.now()
     due = warn = None
     if step.limit is not None and not step.suspends_clock:
-        clock = engine.clock(calendar_queries.work_calendar(), timezone.localtime(started).date(), step.limit)
+        clock = engine.clock(
+            calendar_queries.work_calendar(),
+            timezone.localtime(started).date(),
+            step.limit,
+            share=_warn_share(),
+        )
         due, warn = clock.due, clock.warn
         case.provisional = case.provisional or clock.provisional
     last = (
@@ -133,6 +138,15 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
     )
     act.record(row)
     return row
+
+
+def _warn_share() -> float:
+    """time_yellow's share of a limit (纪检 may change it): applied to clocks started from then on."""
+    from liuquan.supervision.models import RuleSetting
+
+    params = RuleSetting.objects.filter(rule="time_yellow").values_list("params", flat=True).first()
+    share = (params or {}).get("share", engine.WARN_SHARE)
+    return float(share)
 
 
 def _open_step(case: Case) -> CaseStep | None:
@@ -171,7 +185,7 @@ def _start_case_clock(case: Case, today: date) -> None:
     limit = case.definition.flow.case_limit
     if limit is None:
         return
-    clock = engine.clock(calendar_queries.work_calendar(), today, limit)
+    clock = engine.clock(calendar_queries.work_calendar(), today, limit, share=_warn_share())
     case.due_on, case.warn_on = clock.due, clock.warn
     case.provisional = case.provisional or clock.provisional
 

@@ -173,12 +173,12 @@ class Clock:
         return bool(self.provisional_years)
 
 
-def clock(calendar: WorkCalendar, start: date, limit: Limit) -> Clock:
+def clock(calendar: WorkCalendar, start: date, limit: Limit, *, share: float = WARN_SHARE) -> Clock:
     """The due and warning dates of `limit` counted from `start` (the start day not counted)."""
     natural = limit.kind is DayKind.NATURAL
     due: DueDate = calendar.due_date(start, limit.days, natural=natural)
-    share = math.ceil(limit.days * WARN_SHARE)
-    warn_share = calendar.due_date(start, share, natural=natural)
+    share_days = math.ceil(limit.days * share)
+    warn_share = calendar.due_date(start, share_days, natural=natural)
     warn = min(warn_share.due, _working_day_before(calendar, due.due, start))
     years = tuple(sorted(set(due.provisional_years) | set(warn_share.provisional_years)))
     return Clock(due=due.due, warn=warn, provisional_years=years)

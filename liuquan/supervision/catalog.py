@@ -8,7 +8,7 @@ e-supervision centre runs, each with its Chinese description.
 from __future__ import annotations
 
 RULES: dict[str, str] = {
-    "time_yellow": "黄牌：环节或办件用时达到时限的设定比例（默认80%）或距时限不足一个工作日",
+    "time_yellow": "黄牌：环节或办件用时达到时限的设定比例（默认80%，调整后对此后开始计时的环节和办件生效）或距时限不足一个工作日",
     "time_red": "红牌：环节或办件超过法定或承诺时限",
     "separation_breach": "分岗设权被突破：同一人办理了须由不同人员办理的环节",
     "skipped_step": "跳过环节：办件路径缺少流程规定的环节",

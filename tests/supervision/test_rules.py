@@ -210,3 +210,26 @@ def test_out_of_order(source):
     found = alerts("out_of_order")
     assert len(found) == 1 and found[0].level == "red"
     assert sweep.run_sweep().total == 0
+
+
+def test_the_yellow_share_set_by_an_inspector_applies_to_clocks_started_afterwards(source):
+    from liuquan.calendars import queries as calendar_queries
+    from liuquan.cases import engine
+    from liuquan.supervision import actions as supervision_actions
+
+    world, _, _ = source
+    supervision_actions.do_set_rule(
+        actor=world.person("inspector"),
+        rule="time_yellow",
+        enabled=True,
+        params={"share": 0.5},
+        note="试行半程预警",
+    )
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    limit = case.definition.flow.step("review").limit
+    assert limit is not None and step.warn_on is not None
+    started = timezone.localtime(step.started_at).date()
+    expected = engine.clock(calendar_queries.work_calendar(), started, limit, share=0.5)
+    assert step.warn_on == expected.warn < engine.clock(calendar_queries.work_calendar(), started, limit).warn
