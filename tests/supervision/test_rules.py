@@ -228,8 +228,9 @@ def test_the_yellow_share_set_by_an_inspector_applies_to_clocks_started_afterwar
     case = open_case(world)
     actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
     step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
-    limit = case.definition.flow.step("review").limit
-    assert limit is not None and step.warn_on is not None
+    review = case.definition.flow.step("review")
+    assert review is not None and review.limit is not None and step.warn_on is not None
+    limit = review.limit
     started = timezone.localtime(step.started_at).date()
     expected = engine.clock(calendar_queries.work_calendar(), started, limit, share=0.5)
     assert step.warn_on == expected.warn < engine.clock(calendar_queries.work_calendar(), started, limit).warn
