@@ -518,10 +518,17 @@ def _apply(
             case.due_on, case.warn_on = clock.due, clock.warn
             case.provisional = case.provisional or clock.provisional
         case.extended = True
+        # The approver is the event's person (private in the ledger, shown to staff); the public text,
+        # which the applicant reads, says only that the head approved.
         approver = approved_by or (actor if grants else None)
-        approver_text = f"（经{approver.full_name}批准）" if approver else ""
         _event(
-            act, case, "extended", step=step.key, person=actor, text=f"办理期限延长{approver_text}", at=now
+            act,
+            case,
+            "extended",
+            step=step.key,
+            person=approver or actor,
+            text="办理期限延长（经本机关负责人批准）" if approver else "办理期限延长",
+            at=now,
         )
     _event(
         act,

@@ -7,7 +7,6 @@ supervisory read (纪检, 审计) like every other non-public record.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,7 +30,6 @@ from liuquan.powers.states import EditionStatus
 STEP_ROLES = frozenset({Role.CLERK, Role.REVIEWER, Role.HEAD})
 WORKING_STATUSES = (CaseStatus.OPEN, CaseStatus.SUSPENDED)
 # The approver's name in an extension event is for staff; the applicant reads that it was approved.
-APPROVER_NOTE = re.compile(r"（经.*?批准）")
 
 
 # Markers -------------------------------------------------------------------------------------------
@@ -143,12 +141,6 @@ class PublicCase:
     may_withdraw: bool
 
 
-def _public_text(event: CaseEvent) -> str:
-    if event.kind == "extended":
-        return APPROVER_NOTE.sub("（经本机关负责人批准）", event.text)
-    return event.text
-
-
 def _decision(case: Case, table: engine.StepTable) -> str:
     rows = CaseStep.objects.filter(case=case, completed_at__isnull=False).order_by("-position")
     for key, outcome in rows.values_list("step", "outcome"):
@@ -175,7 +167,7 @@ def public_view(case: Case) -> PublicCase:
     return PublicCase(
         case=case,
         step_name=step.name if step and not case.closed else "",
-        timeline=[PublicLine(event.at, _public_text(event)) for event in events],
+        timeline=[PublicLine(event.at, event.text) for event in events],
         correction=correction,
         decision=_decision(case, table) if case.closed else "",
         closing=closing,
