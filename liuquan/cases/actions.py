@@ -17,6 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,13 +27,14 @@ from django.utils import timezone
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import engine
 from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
+from liuquan.core import rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.flows import queries as flow_queries
 from liuquan.flows.models import ProcessDefinition
-from liuquan.flows.spec import DayKind, Limit, TransitionKind
+from liuquan.flows.spec import DayKind, Limit, StepKind, TransitionKind
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, PostHolding, Role, Unit
+from liuquan.org.models import Person, Post, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
 
 logger = logging.getLogger(__name__)
@@ -91,10 +93,14 @@ def _event(
     public: bool = True,
     at: datetime | None = None,
 ) -> CaseEvent:
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", flat=True).first() or 0
-    row = CaseEvent.objects.create(
+    if case.working_seq is None:
+        case.working_seq = (
+            CaseEvent.objects.filter(case=case).order_by("-seq").values_list("seq", flat=True).first() or 0
+        )
+    case.working_seq += 1
+    row = CaseEvent(
         case=case,
-        seq=last + 1,
+        seq=case.working_seq,
         at=at or timezone.now(),
         kind=kind,
         step=step,
@@ -103,6 +109,7 @@ def _event(
         text=text,
         public=public,
     )
+    rows.insert(row)
     act.record(row)
     return row
 
@@ -122,11 +129,17 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
         )
         due, warn = clock.due, clock.warn
         case.provisional = case.provisional or clock.provisional
-    last = (
-        CaseStep.objects.filter(case=case).order_by("-position").values_list("position", flat=True).first()
-        or 0
-    )
-    row = CaseStep.objects.create(
+    if case.working_steps is not None:
+        last = case.working_steps[-1].position if case.working_steps else 0
+    else:
+        last = (
+            CaseStep.objects.filter(case=case)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+            or 0
+        )
+    row = CaseStep(
         case=case,
         position=last + 1,
         step=step.key,
@@ -136,21 +149,74 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
         due_on=due,
         warn_on=warn,
     )
+    rows.insert(row)
+    if case.working_steps is not None:
+        case.working_steps.append(row)
     act.record(row)
     return row
 
 
 def _warn_share() -> float:
     """time_yellow's share of a limit (纪检 may change it): applied to clocks started from then on."""
-    from liuquan.supervision.models import RuleSetting
+    from liuquan.supervision import sweep
 
-    params = RuleSetting.objects.filter(rule="time_yellow").values_list("params", flat=True).first()
-    share = (params or {}).get("share", engine.WARN_SHARE)
-    return float(share)
+    _enabled, params = sweep.stored_settings().get("time_yellow", (True, {}))
+    return float(params.get("share", engine.WARN_SHARE))
 
 
 def _open_step(case: Case) -> CaseStep | None:
+    if case.working_steps is not None:
+        return next((row for row in reversed(case.working_steps) if row.completed_at is None), None)
     return CaseStep.objects.filter(case=case, completed_at__isnull=True).order_by("-position").first()
+
+
+def load_locked(pk: int) -> Case:
+    """The case row locked for change (FOR NO KEY UPDATE of the case row alone; see _locked), with its unit,
+    its flow version (the stored spec left deferred: published versions are decoded once per process),
+    its step rows and its timeline's last seq: one statement for the case, one for its steps. Plain SQL:
+    these reads ran on every step, and compiling them through the ORM cost more than the database did."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    case_columns, case_fields = rows.columns(Case)
+    unit_columns, unit_fields = rows.columns(Unit)
+    flow_columns, flow_fields = rows.columns(ProcessDefinition, exclude={"spec"})
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = (
+            f" FOR NO KEY UPDATE OF {quote(Case._meta.db_table)}"
+            if connection.vendor == "postgresql"
+            else " FOR UPDATE"
+        )
+    sql = (
+        f"SELECT {', '.join(case_columns + unit_columns + flow_columns)} "  # noqa: S608
+        f"FROM {quote(Case._meta.db_table)} "
+        f"JOIN {quote(Unit._meta.db_table)} ON {quote(Unit._meta.db_table)}.id = {quote(Case._meta.db_table)}.unit_id "
+        f"JOIN {quote(ProcessDefinition._meta.db_table)} ON {quote(ProcessDefinition._meta.db_table)}.id = "
+        f"{quote(Case._meta.db_table)}.definition_id WHERE {quote(Case._meta.db_table)}.id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        found = cursor.fetchone()
+    if found is None:
+        raise Case.DoesNotExist(f"case {pk}")
+    split, end = len(case_fields), len(case_fields) + len(unit_fields)
+    case = rows.build(Case, case_fields, found[:split])
+    case.unit = rows.build(Unit, unit_fields, found[split:end])
+    case.definition = rows.build(ProcessDefinition, flow_fields, found[end:])
+    step_columns, step_fields = rows.columns(CaseStep)
+    steps_table, events_table = quote(CaseStep._meta.db_table), quote(CaseEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(step_columns)} FROM {steps_table} WHERE case_id = %s ORDER BY position",  # noqa: S608
+            [pk],
+        )
+        steps = [rows.build(CaseStep, step_fields, values) for values in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX(seq) FROM {events_table} WHERE case_id = %s", [pk])  # noqa: S608
+        case.working_seq = int(cursor.fetchone()[0] or 0)
+    for row in steps:
+        row.case = case
+    case.working_steps = steps
+    return case
 
 
 def _pause_clock(case: Case, today: date) -> None:
@@ -192,7 +258,7 @@ def _start_case_clock(case: Case, today: date) -> None:
 
 def _save(act: ActRecorder, case: Case) -> None:
     case.version += 1
-    case.save()
+    rows.update(case)
     act.record(case)
 
 
@@ -260,7 +326,7 @@ def do_open_case(
     code = new_query_code()
     now = timezone.now()
     with action("cases.open", actor=actor) as act:
-        case = Case.objects.create(
+        case = Case(
             number=f"tmp-{uuid.uuid4().hex}",
             unit=unit,
             power_code=power_code,
@@ -277,6 +343,8 @@ def do_open_case(
             current_step=definition.flow.start,
             received_at=now,
         )
+        rows.insert(case)
+        case.working_steps, case.working_seq = [], 0  # a new case: nothing to load
         case.number = f"{unit.code}-{timezone.localtime(now):%Y}-{case.pk:07d}"
         for name, material, data, content_type in files or []:
             _store_file(act, case, name, material, data, content_type, now)
@@ -313,13 +381,56 @@ def holds_post(person: Person, case: Case, post: str) -> bool:
         return org_queries.scope_of(person, frozenset({Role.CLERK, Role.REVIEWER, Role.HEAD})).covers(
             case.unit
         )
-    return PostHolding.objects.filter(
-        post__unit=case.unit, post__name=post, person=person, until__isnull=True
-    ).exists()
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    holdings, posts = quote(PostHolding._meta.db_table), quote(Post._meta.db_table)
+    with connection.cursor() as cursor:  # plain SQL: asked on every step
+        cursor.execute(
+            f"SELECT 1 FROM {holdings} JOIN {posts} ON {posts}.id = {holdings}.post_id "  # noqa: S608
+            f"WHERE {posts}.unit_id = %s AND {posts}.name = %s AND {holdings}.person_id = %s "
+            f"AND {holdings}.until IS NULL LIMIT 1",
+            [case.unit_id, post, person.pk],
+        )
+        return cursor.fetchone() is not None
 
 
 def is_head(person: Person, unit: Unit) -> bool:
     return person.is_active and org_queries.scope_of(person, HEAD_ROLES).covers(unit)
+
+
+def change(
+    case: Case, completed: list[CaseStep] | None = None, *, returned: bool = False, breach: bool = False
+) -> Any:
+    """What an action did to `case`, for the per-event supervision run (a supervision.sweep.Change)."""
+    from liuquan.supervision import sweep
+
+    flow = case.definition.flow
+    return sweep.Change(
+        case_id=case.pk,
+        completed=tuple(
+            (row.completed_at, row.due_on, _decides(flow, row.step))
+            for row in completed or []
+            if row.completed_at is not None
+        ),
+        returned=returned,
+        breach=breach,
+        provisional=case.provisional and not case.closed,
+    )
+
+
+def _decides(flow: Any, key: str) -> bool:
+    step = flow.step(key)
+    return step is not None and step.kind is StepKind.DECIDE
+
+
+def supervise_changes(changes: list[Any]) -> None:
+    """The per-event supervision run, for the cases whose change may raise an alert (see
+    supervision.sweep.worth_a_run), once the current transaction commits."""
+    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not changes:
+        return
+    from liuquan.supervision import sweep
+
+    supervise(*sweep.worth_a_run(changes))
 
 
 def supervise(*case_ids: int) -> None:
@@ -366,7 +477,7 @@ def _refuse(refused: engine.Refused, case: Case) -> CaseRefused:
 def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
     """Take the current step into one's own inbox (it stays open to the post until then)."""
     with action("cases.claim", actor=actor) as act:
-        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        locked = load_locked(case.pk)
         row = _open_step(locked)
         if row is None or locked.closed:
             raise Conflict("办件当前没有待办环节", message_en="Nothing to claim", code="nothing_to_claim")
@@ -379,7 +490,7 @@ def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
                 f"「{row.name}」已由他人认领", message_en="Already claimed", code="already_claimed"
             )
         row.assignee = actor
-        row.save(update_fields=["assignee"])
+        rows.update(row, ["assignee"])
         act.record(row)
         _event(act, locked, "claimed", step=row.step, person=actor, public=False)
         _save(act, locked)
@@ -400,7 +511,7 @@ def do_complete_step(
     refused: engine.Refused | None = None
     try:
         with action("cases.complete_step", actor=actor) as act:
-            locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+            locked = load_locked(case.pk)
             row = _open_step(locked)
             table = _table(locked)
             approved = approved_by is not None and is_head(approved_by, locked.unit)
@@ -430,15 +541,26 @@ def do_complete_step(
             )
             supervise(case.pk)
         raise
-    supervise(locked.pk)
+    returned = isinstance(verdict, engine.Move) and verdict.kind is TransitionKind.RETURN
+    supervise_changes([change(locked, [row] if row is not None else [], returned=returned)])
     return locked
 
 
 def _view(case: Case, open_row: CaseStep | None) -> engine.CaseView:
     done: dict[str, set[str]] = {}
-    for key, person_id, external in CaseStep.objects.filter(
-        case=case, completed_at__isnull=False
-    ).values_list("step", "completed_by_id", "external_person"):
+    if case.working_steps is not None:
+        completed = [
+            (row.step, row.completed_by_id, row.external_person)
+            for row in case.working_steps
+            if row.completed_at is not None
+        ]
+    else:
+        completed = list(
+            CaseStep.objects.filter(case=case, completed_at__isnull=False).values_list(
+                "step", "completed_by_id", "external_person"
+            )
+        )
+    for key, person_id, external in completed:
         done.setdefault(key, set()).add(str(person_id) if person_id else f"ext:{external}")
     # While a 补正 notice is out no step row is open, yet the case is still at its step: a further
     # 补正 there is judged (and refused, art. 32) rather than answered with "the case has ended".
@@ -479,7 +601,7 @@ def _apply(
     row.comment = comment.strip()
     if row.assignee_id is None and actor is not None:
         row.assignee = actor
-    row.save()
+    rows.update(row)
     act.record(row)
     case.result = move.outcome
     case.path = f"{case.path} {step.key}{' $' if move.ends else ''}".strip()
@@ -586,7 +708,7 @@ def do_supplement(
 ) -> Case:
     """The applicant answers a 补正 notice: new material, the clock resumes, the case returns to 受理."""
     with action("cases.supplement", actor=actor) as act:
-        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        locked = load_locked(case.pk)
         if locked.status != CaseStatus.CORRECTION:
             raise Conflict(
                 "办件不在补正阶段",
@@ -612,7 +734,7 @@ def do_supplement(
         )
         _start_step(act, locked, locked.current_step, at=now)
         _save(act, locked)
-    supervise(locked.pk)
+    supervise_changes([change(locked)])
     return locked
 
 
@@ -632,14 +754,14 @@ def do_withdraw(*, actor: Person, case: Case, reason: str = "") -> Case:
             "只有申请人或本单位工作人员可以撤回申请", message_en="Only the applicant or the unit may withdraw"
         )
     with action("cases.withdraw", actor=actor) as act:
-        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        locked = load_locked(case.pk)
         if locked.closed:
             raise Conflict("办件已办结，不能撤回", message_en="The case has ended", code="case_closed")
         open_row = _open_step(locked)
         if open_row is not None:
             open_row.completed_at = timezone.now()
             open_row.outcome = "withdrawn"
-            open_row.save()
+            rows.update(open_row)
             act.record(open_row)
         locked.status = CaseStatus.WITHDRAWN
         locked.closed_at = timezone.now()
@@ -663,7 +785,7 @@ def do_terminate(*, actor: Person, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise InvalidInput("终止须写明理由", message_en="A termination needs a reason", field="reason")
     with action("cases.terminate", actor=actor) as act:
-        locked = _locked().select_related("definition", "unit").get(pk=case.pk)
+        locked = load_locked(case.pk)
         if locked.closed:
             raise Conflict("办件已办结", message_en="The case has ended", code="case_closed")
         open_row = _open_step(locked)
@@ -671,7 +793,7 @@ def do_terminate(*, actor: Person, case: Case, reason: str) -> Case:
             open_row.completed_at = timezone.now()
             open_row.completed_by = actor
             open_row.outcome = "terminated"
-            open_row.save()
+            rows.update(open_row)
             act.record(open_row)
         locked.status = CaseStatus.TERMINATED
         locked.closed_at = timezone.now()

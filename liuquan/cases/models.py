@@ -69,6 +69,12 @@ class Case(models.Model):
     resubmitted = models.BooleanField(default=False)  # new material since the last 补正 request
     version = models.PositiveIntegerField(default=0)  # bumped on every change: optimistic concurrency
 
+    # Not columns: what a case action loaded with the locked row (cases.actions.load_locked) — the step
+    # rows in position order and the timeline's last seq — kept current as the action writes, so the
+    # action asks the database once. None when not loaded.
+    working_steps: list[CaseStep] | None = None
+    working_seq: int | None = None
+
     class Meta:
         ordering = ["-received_at"]
         indexes = [

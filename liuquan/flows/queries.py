@@ -13,10 +13,12 @@ from liuquan.org.models import Person, PostHolding, Unit
 
 
 def flow_in_force(unit: Unit, power_code: str) -> ProcessDefinition | None:
-    """The published version new cases of this power start on (None before the first is published)."""
+    """The published version new cases of this power start on (None before the first is published). Its
+    stored spec is loaded only when asked for: a published version's flow is decoded once per process."""
     return (
         ProcessDefinition.objects.filter(unit=unit, power_code=power_code, status=FlowStatus.PUBLISHED)
         .select_related("unit")
+        .defer("spec")
         .first()
     )
 

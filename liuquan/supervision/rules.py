@@ -156,6 +156,21 @@ def _time_yellow(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def completed_late(completed: datetime, due: date | None) -> bool:
+    """A step completed after its due date (the day, in local time, is what the limit counts)."""
+    return due is not None and timezone.localtime(completed).date() > due
+
+
+def after_hours(completed: datetime, params: dict[str, Any], calendar: WorkCalendar) -> str | None:
+    """Why a decision at `completed` falls outside working hours ("非工作日" or "夜间"), or None."""
+    local = timezone.localtime(completed)
+    start, end = time.fromisoformat(params["day_starts"]), time.fromisoformat(params["day_ends"])
+    working = calendar.is_workday(local.date()).is_workday
+    if working and start <= local.time() < end:
+        return None
+    return "非工作日" if not working else "夜间"
+
+
 def _time_red(ctx: Context) -> Iterator[Finding]:
     if ctx.case_ids is None:
         yield from _past_due(ctx)
@@ -216,7 +231,7 @@ def _completed_late(ctx: Context) -> Iterator[Finding]:
         "case__number",
         "case__definition_id",
     ).iterator(2000):
-        if timezone.localtime(completed).date() > due:
+        if completed_late(completed, due):
             yield Finding(
                 f"time_red:step:{pk}",
                 "time_red",
@@ -295,7 +310,6 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
 
 def _after_hours(ctx: Context) -> Iterator[Finding]:
     params = ctx.params["after_hours_decision"]
-    start, end = time.fromisoformat(params["day_starts"]), time.fromisoformat(params["day_ends"])
     # Decisions by staff at the console and by people of other systems (ingested) alike.
     rows = completed_since(ctx).filter(Q(completed_by__isnull=False) | ~Q(external_person=""))
     for pk, case_id, step, name, completed, unit_id, number, definition in rows.values_list(
@@ -311,11 +325,10 @@ def _after_hours(ctx: Context) -> Iterator[Finding]:
         flow_step = ctx.flow(definition).step(step)
         if flow_step is None or flow_step.kind is not StepKind.DECIDE:
             continue
-        local = timezone.localtime(completed)
-        working = ctx.calendar.is_workday(local.date()).is_workday
-        if working and start <= local.time() < end:
+        when = after_hours(completed, params, ctx.calendar)
+        if when is None:
             continue
-        when = "非工作日" if not working else "夜间"
+        local = timezone.localtime(completed)
         yield Finding(
             f"after_hours_decision:step:{pk}",
             "after_hours_decision",

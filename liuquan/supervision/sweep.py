@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
+from liuquan.core import rows as row_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
 from liuquan.flows.models import RiskPoint
@@ -41,13 +43,69 @@ class SweepResult:
 
 def settings_in_force() -> tuple[list[str], dict[str, dict[str, object]]]:
     """Enabled rules and their parameters (stored settings over the rules' defaults)."""
-    stored = {row.rule: row for row in RuleSetting.objects.all()}
-    enabled = [name for name in rules.REGISTRY if name not in stored or stored[name].enabled]
+    stored = stored_settings()
+    enabled = [name for name in rules.REGISTRY if name not in stored or stored[name][0]]
     params = {
-        name: {**rule.defaults, **(stored[name].params if name in stored else {})}
+        name: {**rule.defaults, **(stored[name][1] if name in stored else {})}
         for name, rule in rules.REGISTRY.items()
     }
     return enabled, params
+
+
+def stored_settings() -> dict[str, tuple[bool, dict[str, Any]]]:
+    """rule → (enabled, stored parameters), as 纪检 set them. Plain SQL: every case step asks (for its
+    warning share, and whether its per-event run is worth running)."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    enabled_field, params_field = (
+        RuleSetting._meta.get_field("enabled"),
+        RuleSetting._meta.get_field("params"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rule, enabled, params FROM {quote(RuleSetting._meta.db_table)}")  # noqa: S608
+        found = cursor.fetchall()
+    return {
+        rule: (
+            bool(row_rows.convert(enabled_field, enabled, connection)),
+            row_rows.convert(params_field, params, connection) or {},
+        )
+        for rule, enabled, params in found
+    }
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one action did to one case, as far as the per-event rules can see it."""
+
+    case_id: int
+    completed: tuple[tuple[datetime, date | None, bool], ...] = ()  # (completed at, due on, a decision?)
+    returned: bool = False  # a step sent the case back (frequent_return counts these)
+    breach: bool = False  # a Breach was recorded for the case
+    provisional: bool = False  # the case is open on a provisional due date
+
+
+def worth_a_run(changes: list[Change]) -> list[int]:
+    """The cases whose change may raise an alert under the per-event rules (late or after-hours
+    completions, a return, a breach, a provisional due date); a change that cannot raise one is not
+    run. Nothing is lost either way: the periodic sweep reads every step and breach since its marks."""
+    params: dict[str, dict[str, object]] | None = None
+    wanted = []
+    for change in changes:
+        if change.breach or change.returned or change.provisional:
+            wanted.append(change.case_id)
+            continue
+        if any(rules.completed_late(at, due) for at, due, _ in change.completed):
+            wanted.append(change.case_id)
+            continue
+        decisions = [at for at, _, decides in change.completed if decides]
+        if decisions:
+            if params is None:
+                params = settings_in_force()[1]
+            calendar = calendar_queries.work_calendar()
+            rule_params = params["after_hours_decision"]
+            if any(rules.after_hours(at, rule_params, calendar) for at in decisions):
+                wanted.append(change.case_id)
+    return wanted
 
 
 def run_sweep(
