@@ -34,14 +34,19 @@ from liuquan.cases.actions import (
     _start_step,
     _table,
     _view,
+    change,
+    load_locked,
     new_query_code,
     query_digest,
-    supervise,
+    supervise_changes,
 )
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent, IngestSource
+from liuquan.core import rows as rows_module
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from liuquan.flows import queries as flow_queries
+from liuquan.flows.models import ProcessDefinition
+from liuquan.flows.spec import TransitionKind
 from liuquan.org.models import Person, Unit
 from liuquan.powers import queries as power_queries
 
@@ -189,10 +194,9 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
         seen.add(key)
         lines.append(line)
     with action("cases.ingest", actor=actor) as act:
+        case_ids = sorted({line.case_id for line in lines})
         existing = set(
-            IngestedEvent.objects.filter(
-                source=source, case_id__in={line.case_id for line in lines}
-            ).values_list("case_id", "seq")
+            IngestedEvent.objects.filter(source=source, case_id__in=case_ids).values_list("case_id", "seq")
         )
         fresh = [line for line in lines if (line.case_id, line.seq) not in existing]
         answer.duplicates += len(lines) - len(fresh)
@@ -214,178 +218,210 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
                 for line in fresh
             ]
         )
+        answer.accepted = len(rows)
+        batch = _Batch(act=act, source=source)
+        batch.catch_up(sorted({row.case_id for row in rows}), rows)
         for row in rows:
             row.source = source
-            act.record(row)
-        answer.accepted = len(rows)
-        for case_id in sorted({line.case_id for line in fresh}):
-            _catch_up(act, actor, source, case_id)
+            act.record(row)  # once, in its final state (applied or waiting for its predecessors)
         if not rows:
             act.record(source)  # the attempt is on the record even when nothing was new
-        touched = list(
-            Case.objects.filter(
-                source=f"ingest:{source.name}", external_id__in={line.case_id for line in fresh}
-            ).values_list("pk", flat=True)
-        )
-    supervise(*touched)
+    supervise_changes(
+        [
+            change(case, steps, returned=returned, breach=breach)
+            for case, steps, returned, breach in batch.changes.values()
+        ]
+    )
     return answer
 
 
-def _breach(
-    act: ActRecorder, source: IngestSource, case: Case | None, kind: str, event: IngestedEvent, message: str
-) -> None:
-    row = Breach.objects.create(
-        case=case,
-        unit=source.unit,
-        at=event.time,
-        kind=kind,
-        step=event.step,
-        outcome=event.outcome,
-        external_person=event.person,
-        channel="ingest",
-        refused=False,
-        message=message,
-    )
-    act.record(row)
+class _Batch:
+    """One ingest batch: the cases it moves, read once each, and what it did to them (for supervision)."""
 
+    def __init__(self, *, act: ActRecorder, source: IngestSource) -> None:
+        self.act = act
+        self.source = source
+        self.flows: dict[str, ProcessDefinition | str] = {}  # power code → flow in force, or why none
+        # case pk → (case, steps completed, a return?, a breach?)
+        self.changes: dict[int, tuple[Case, list[CaseStep], bool, bool]] = {}
 
-def _catch_up(act: ActRecorder, actor: Person, source: IngestSource, case_id: str) -> None:
-    """Apply the case's waiting events in seq order, as far as they run without a gap."""
-    applied_upto = (
-        IngestedEvent.objects.filter(source=source, case_id=case_id, applied=True).aggregate(top=Max("seq"))[
-            "top"
-        ]
-        or 0
-    )
-    waiting = list(
-        IngestedEvent.objects.filter(
-            source=source, case_id=case_id, applied=False, seq__gt=applied_upto
-        ).order_by("seq")
-    )
-    case = (
-        Case.objects.select_for_update().filter(source=f"ingest:{source.name}", external_id=case_id).first()
-    )
-    expected = applied_upto + 1
-    for event in waiting:
-        if event.seq != expected:
-            break  # a gap: the rest waits for the missing event
-        expected += 1
-        if case is None:
-            case = _open_ingested(act, actor, source, event)
-            if case is None:
+    def note(
+        self, case: Case, *, completed: CaseStep | None = None, returned: bool = False, breach: bool = False
+    ) -> None:
+        _case, steps, was_returned, was_breach = self.changes.get(case.pk, (case, [], False, False))
+        if completed is not None:
+            steps.append(completed)
+        self.changes[case.pk] = (case, steps, was_returned or returned, was_breach or breach)
+
+    def catch_up(self, case_ids: list[str], new_rows: list[IngestedEvent]) -> None:
+        """Apply the waiting events of these cases in seq order, as far as each runs without a gap: the
+        waiting events, the last applied seq and the cases are read once for the whole batch."""
+        if not case_ids:
+            return
+        source = self.source
+        new_pks = [row.pk for row in new_rows]
+        waiting: dict[str, list[IngestedEvent]] = defaultdict(list)
+        for row in new_rows:
+            waiting[row.case_id].append(row)
+        for row in IngestedEvent.objects.filter(source=source, case_id__in=case_ids, applied=False).exclude(
+            pk__in=new_pks
+        ):
+            waiting[row.case_id].append(row)
+        applied_upto = dict(
+            IngestedEvent.objects.filter(source=source, case_id__in=case_ids, applied=True)
+            .values("case_id")
+            .annotate(top=Max("seq"))
+            .values_list("case_id", "top")
+        )
+        known = dict(
+            Case.objects.filter(source=f"ingest:{source.name}", external_id__in=case_ids)
+            .order_by("pk")
+            .values_list("external_id", "pk")
+        )
+        applied: list[IngestedEvent] = []
+        for case_id in case_ids:
+            pk = known.get(case_id)
+            case = load_locked(pk) if pk is not None else None
+            upto = applied_upto.get(case_id) or 0
+            expected = upto + 1
+            for event in sorted(waiting[case_id], key=lambda row: row.seq):
+                if event.seq <= upto:
+                    continue
+                if event.seq != expected:
+                    break  # a gap: the rest waits for the missing event
+                expected += 1
+                if case is None:
+                    case = self.open_case(event)
+                if case is not None:
+                    self.apply(case, event)
                 event.applied = True
-                event.save(update_fields=["applied"])
-                act.record(event)
-                continue
-        _apply_event(act, actor, source, case, event)
-        event.applied = True
-        event.save(update_fields=["applied"])
-        act.record(event)
+                applied.append(event)
+        ids = [event.pk for event in applied]
+        for start in range(0, len(ids), 500):
+            IngestedEvent.objects.filter(pk__in=ids[start : start + 500]).update(applied=True)
+        fresh = set(new_pks)
+        for event in applied:
+            if event.pk not in fresh:  # an older event applied now; the new ones are recorded by the caller
+                event.source = source
+                self.act.record(event)
 
+    def breach(self, case: Case | None, kind: str, event: IngestedEvent, message: str) -> None:
+        row = Breach(
+            case=case,
+            unit=self.source.unit,
+            at=event.time,
+            kind=kind,
+            step=event.step,
+            outcome=event.outcome,
+            external_person=event.person,
+            channel="ingest",
+            refused=False,
+            message=message,
+        )
+        rows_module.insert(row)
+        self.act.record(row)
+        if case is not None:
+            self.note(case, breach=True)
 
-def _open_ingested(
-    act: ActRecorder, actor: Person, source: IngestSource, event: IngestedEvent
-) -> Case | None:
-    unit = source.unit
-    try:
-        power_queries.published_power(unit, event.power_code)
-        definition = flow_queries.flow_in_force(unit, event.power_code)
-    except Exception as exc:
-        _breach(
-            act,
-            source,
-            None,
-            "outside_list",
-            event,
-            f"清单之外：{getattr(exc, 'message', exc)}（外部办件 {event.case_id}）",
-        )
-        return None
-    if definition is None:
-        _breach(
-            act,
-            source,
-            None,
-            "outside_list",
-            event,
-            f"事项 {event.power_code} 没有公布的流程（外部办件 {event.case_id}）",
-        )
-        return None
-    case = Case.objects.create(
-        number=f"tmp-{secrets.token_hex(12)}",
-        unit=unit,
-        power_code=event.power_code,
-        power_name=definition.power_name,
-        definition=definition,
-        source=f"ingest:{source.name}",
-        external_id=event.case_id,
-        applicant_name="（外部系统办件）",
-        query_digest=query_digest(new_query_code()),
-        status=CaseStatus.OPEN,
-        current_step=definition.flow.start,
-        received_at=event.time,
-    )
-    case.number = f"{unit.code}-{timezone.localtime(event.time):%Y}-{case.pk:07d}"
-    _start_step(act, case, definition.flow.start, at=event.time)
-    _event(act, case, "opened", text=f"由 {source.name} 接入", at=event.time, public=False)
-    _save(act, case)
-    return case
+    def flow(self, power_code: str) -> ProcessDefinition | str:
+        """The flow in force for `power_code`, or why a case of it is outside the list (asked once a batch)."""
+        found = self.flows.get(power_code)
+        if found is None:
+            unit = self.source.unit
+            try:
+                power_queries.published_power(unit, power_code)
+                definition = flow_queries.flow_in_force(unit, power_code)
+            except Exception as exc:
+                found = f"清单之外：{getattr(exc, 'message', exc)}"
+            else:
+                found = definition if definition is not None else f"事项 {power_code} 没有公布的流程"
+            self.flows[power_code] = found
+        return found
 
+    def open_case(self, event: IngestedEvent) -> Case | None:
+        act, source = self.act, self.source
+        definition = self.flow(event.power_code)
+        if isinstance(definition, str):
+            self.breach(None, "outside_list", event, f"{definition}（外部办件 {event.case_id}）")
+            return None
+        unit = source.unit
+        case = Case(
+            number=f"tmp-{secrets.token_hex(12)}",
+            unit=unit,
+            power_code=event.power_code,
+            power_name=definition.power_name,
+            definition=definition,
+            source=f"ingest:{source.name}",
+            external_id=event.case_id,
+            applicant_name="（外部系统办件）",
+            query_digest=query_digest(new_query_code()),
+            status=CaseStatus.OPEN,
+            current_step=definition.flow.start,
+            received_at=event.time,
+        )
+        rows_module.insert(case)
+        case.working_steps, case.working_seq = [], 0  # a new case: nothing to load
+        case.number = f"{unit.code}-{timezone.localtime(event.time):%Y}-{case.pk:07d}"
+        _start_step(act, case, definition.flow.start, at=event.time)
+        _event(act, case, "opened", text=f"由 {source.name} 接入", at=event.time, public=False)
+        _save(act, case)
+        self.note(case)
+        return case
 
-def _apply_event(
-    act: ActRecorder, actor: Person, source: IngestSource, case: Case, event: IngestedEvent
-) -> None:
-    table = _table(case)
-    if case.closed:
-        _breach(
-            act, source, case, engine.Refusal.CLOSED.value, event, f"办件已办结后仍有环节事件（{event.step}）"
-        )
-        return
-    if event.step not in table.steps:
-        _breach(act, source, case, "illegal_transition", event, f"流程中没有环节 {event.step}")
-        return
-    if case.status == CaseStatus.CORRECTION and event.step == case.current_step:
-        # The applicant answered the 补正 in the other system: the case and its clock run again.
-        case.status = CaseStatus.OPEN
-        case.resubmitted = True
-        _resume_clock(case, timezone.localtime(event.time).date())
-    open_row = _open_step(case)
-    if event.step != case.current_step:
-        kind = "skipped_step" if _is_ahead(table, case.current_step, event.step) else "out_of_order"
-        _breach(
-            act,
-            source,
-            case,
-            kind,
-            event,
-            f"环节顺序与流程不符：办件应在「{table.steps[case.current_step].name if case.current_step in table.steps else case.current_step}」，"
-            f"外部系统记录了「{table.steps[event.step].name}」",
-        )
-        if open_row is not None:  # follow the other system: the step it skipped is closed as skipped
-            open_row.completed_at = event.time
-            open_row.outcome = "skipped"
-            open_row.save()
+    def apply(self, case: Case, event: IngestedEvent) -> None:
+        act = self.act
+        table = _table(case)
+        if case.closed:
+            self.breach(case, engine.Refusal.CLOSED.value, event, f"办件已办结后仍有环节事件（{event.step}）")
+            return
+        if event.step not in table.steps:
+            self.breach(case, "illegal_transition", event, f"流程中没有环节 {event.step}")
+            return
+        if case.status == CaseStatus.CORRECTION and event.step == case.current_step:
+            # The applicant answered the 补正 in the other system: the case and its clock run again.
+            case.status = CaseStatus.OPEN
+            case.resubmitted = True
+            _resume_clock(case, timezone.localtime(event.time).date())
+        open_row = _open_step(case)
+        if event.step != case.current_step:
+            kind = "skipped_step" if _is_ahead(table, case.current_step, event.step) else "out_of_order"
+            current = (
+                table.steps[case.current_step].name if case.current_step in table.steps else case.current_step
+            )
+            self.breach(
+                case,
+                kind,
+                event,
+                f"环节顺序与流程不符：办件应在「{current}」，外部系统记录了「{table.steps[event.step].name}」",
+            )
+            if open_row is not None:  # follow the other system: the step it skipped is closed as skipped
+                open_row.completed_at = event.time
+                open_row.outcome = "skipped"
+                rows_module.update(open_row)
+                act.record(open_row)
+            case.current_step = event.step
+            open_row = _start_step(act, case, event.step, at=event.time)
+        if open_row is None:
+            open_row = _start_step(act, case, event.step, at=event.time)
+        if event.action == "start":
+            open_row.external_person = event.person
+            open_row.started_at = event.time
+            rows_module.update(open_row, ["external_person", "started_at"])
             act.record(open_row)
-        case.current_step = event.step
-        open_row = _start_step(act, case, event.step, at=event.time)
-    if open_row is None:
-        open_row = _start_step(act, case, event.step, at=event.time)
-    if event.action == "start":
-        open_row.external_person = event.person
-        open_row.started_at = event.time
-        open_row.save(update_fields=["external_person", "started_at"])
-        act.record(open_row)
-        return
-    view = _view(case, open_row)
-    verdict = table.judge(
-        view, step=event.step, outcome=event.outcome, person=f"ext:{event.person}", approved=True
-    )
-    move = table.moves.get((event.step, event.outcome))
-    if isinstance(verdict, engine.Refused):
-        _breach(act, source, case, verdict.reason.value, event, verdict.message)
-        if move is None:
-            return  # an outcome the flow does not have: recorded; the case cannot follow it
-    assert move is not None
-    _apply(act, case, open_row, move, actor=None, comment="", at=event.time, external_person=event.person)
+            self.note(case)
+            return
+        view = _view(case, open_row)
+        verdict = table.judge(
+            view, step=event.step, outcome=event.outcome, person=f"ext:{event.person}", approved=True
+        )
+        move = table.moves.get((event.step, event.outcome))
+        if isinstance(verdict, engine.Refused):
+            self.breach(case, verdict.reason.value, event, verdict.message)
+            if move is None:
+                return  # an outcome the flow does not have: recorded; the case cannot follow it
+        assert move is not None
+        _apply(act, case, open_row, move, actor=None, comment="", at=event.time, external_person=event.person)
+        self.note(case, completed=open_row, returned=move.kind is TransitionKind.RETURN)
 
 
 def _is_ahead(table: engine.StepTable, current: str, step: str) -> bool:

@@ -48,26 +48,39 @@ class Recorded:
 
 @dataclass
 class ActRecorder:
-    """Collects what one action changed; appended to the ledger when the block ends cleanly."""
+    """Collects what one action changed; appended to the ledger when the block ends cleanly.
+
+    A record noted twice in one action gets one entry, with the state noted last: nobody outside the
+    transaction ever saw the states in between (an ingested batch moves one case through four steps)."""
 
     name: str
     actor: Person | None
     recorded: list[Recorded] = field(default_factory=list)
+    _positions: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+
+    def _note(self, item: Recorded) -> None:
+        key = (item.subject_type, item.subject_id)
+        position = self._positions.get(key)
+        if position is None:
+            self._positions[key] = len(self.recorded)
+            self.recorded.append(item)
+        else:
+            self.recorded[position] = item
 
     def record(self, subject: Ledgered) -> None:
         """Note that `subject` now has the state its ledger_fields() describe (call after saving)."""
         public, private = subject.ledger_fields()
-        self.recorded.append(Recorded(subject._meta.label, str(subject.pk), public, private))  # type: ignore[attr-defined]
+        self._note(Recorded(subject._meta.label, str(subject.pk), public, private))  # type: ignore[attr-defined]
 
     def record_fields(self, label: str, pk: object, fields: tuple[dict[str, Any], dict[str, Any]]) -> None:
         """Note a record written in bulk without model instances (`fields` as its ledger_fields() would
         give them: the audit compares the two, so they cannot drift apart unnoticed)."""
         public, private = fields
-        self.recorded.append(Recorded(label, str(pk), public, private))
+        self._note(Recorded(label, str(pk), public, private))
 
     def record_deletion(self, subject: Ledgered) -> None:
         """Note that `subject` is being deleted (call before deleting, while it still has its pk)."""
-        self.recorded.append(Recorded(subject._meta.label, str(subject.pk), dict(DELETED), {}))  # type: ignore[attr-defined]
+        self._note(Recorded(subject._meta.label, str(subject.pk), dict(DELETED), {}))  # type: ignore[attr-defined]
 
 
 @contextmanager
