@@ -32,3 +32,16 @@ def test_an_action_that_records_nothing_is_refused(world):
 def test_an_action_needs_a_saved_actor(db):
     with pytest.raises(ValueError, match="acting person"), action("test.anonymous", actor=None) as act:
         act.record(Region(code="1", pk=1, name="x", level="city"))
+
+
+def test_a_record_noted_twice_in_one_action_gets_one_entry_with_its_last_state(world):
+    before = Entry.objects.count()
+    with action("test.twice", actor=world.system) as act:
+        region = Region.objects.create(code="149700", name="甲", level="city", parent=world.province)
+        act.record(region)
+        region.name = "乙"
+        region.save()
+        act.record(region)
+    entries = list(Entry.objects.filter(subject_id=str(region.pk), subject_type="org.Region"))
+    assert Entry.objects.count() == before + 1
+    assert len(entries) == 1 and entries[0].state["name"] == "乙"
