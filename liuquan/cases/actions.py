@@ -280,7 +280,7 @@ class Applicant:
 
 
 def _flow_for(unit: Unit, power_code: str) -> ProcessDefinition:
-    power_queries.published_power(unit, power_code)  # 清单之外无权力
+    power_queries.check_published_power(unit, power_code)  # 清单之外无权力
     definition = flow_queries.flow_in_force(unit, power_code)
     if definition is None:
         raise Conflict(

@@ -329,7 +329,7 @@ class _Batch:
         if found is None:
             unit = self.source.unit
             try:
-                power_queries.published_power(unit, power_code)
+                power_queries.check_published_power(unit, power_code)
                 definition = flow_queries.flow_in_force(unit, power_code)
             except Exception as exc:
                 found = f"清单之外：{getattr(exc, 'message', exc)}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import transaction
 from django.db.models import QuerySet
 
+from liuquan.core import rows
 from liuquan.core.errors import Forbidden, NotFound
 from liuquan.flows.models import FlowStatus, ProcessDefinition, RiskPoint
 from liuquan.org import queries as org_queries
@@ -14,13 +16,24 @@ from liuquan.org.models import Person, PostHolding, Unit
 
 def flow_in_force(unit: Unit, power_code: str) -> ProcessDefinition | None:
     """The published version new cases of this power start on (None before the first is published). Its
-    stored spec is loaded only when asked for: a published version's flow is decoded once per process."""
-    return (
-        ProcessDefinition.objects.filter(unit=unit, power_code=power_code, status=FlowStatus.PUBLISHED)
-        .select_related("unit")
-        .defer("spec")
-        .first()
-    )
+    stored spec is loaded only when asked for (a published version's flow is decoded once per process);
+    plain SQL, as every new case asks."""
+    connection = transaction.get_connection()
+    columns, fields = rows.columns(ProcessDefinition, exclude={"spec"})
+    table = connection.ops.quote_name(ProcessDefinition._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
+            f"WHERE {table}.unit_id = %s AND {table}.power_code = %s AND {table}.status = %s "
+            f"ORDER BY {table}.version DESC LIMIT 1",
+            [unit.pk, power_code, FlowStatus.PUBLISHED.value],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    definition = rows.build(ProcessDefinition, fields, found)
+    definition.unit = unit
+    return definition
 
 
 def versions_of(unit: Unit, power_code: str) -> QuerySet[ProcessDefinition]:
