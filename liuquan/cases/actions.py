@@ -187,32 +187,31 @@ def load_locked(pk: int) -> Case:
             if connection.vendor == "postgresql"
             else " FOR UPDATE"
         )
+    cases, units = quote(Case._meta.db_table), quote(Unit._meta.db_table)
+    flows, steps_table = quote(ProcessDefinition._meta.db_table), quote(CaseStep._meta.db_table)
+    events = quote(CaseEvent._meta.db_table)
     sql = (
-        f"SELECT {', '.join(case_columns + unit_columns + flow_columns)} "  # noqa: S608
-        f"FROM {quote(Case._meta.db_table)} "
-        f"JOIN {quote(Unit._meta.db_table)} ON {quote(Unit._meta.db_table)}.id = {quote(Case._meta.db_table)}.unit_id "
-        f"JOIN {quote(ProcessDefinition._meta.db_table)} ON {quote(ProcessDefinition._meta.db_table)}.id = "
-        f"{quote(Case._meta.db_table)}.definition_id WHERE {quote(Case._meta.db_table)}.id = %s{lock}"
+        f"SELECT {', '.join(case_columns + unit_columns + flow_columns)}, "  # noqa: S608
+        f"(SELECT MAX(seq) FROM {events} WHERE {events}.case_id = {cases}.id) "
+        f"FROM {cases} JOIN {units} ON {units}.id = {cases}.unit_id "
+        f"JOIN {flows} ON {flows}.id = {cases}.definition_id WHERE {cases}.id = %s{lock}"
     )
+    step_columns, step_fields = rows.columns(CaseStep)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         found = cursor.fetchone()
-    if found is None:
-        raise Case.DoesNotExist(f"case {pk}")
-    split, end = len(case_fields), len(case_fields) + len(unit_fields)
-    case = rows.build(Case, case_fields, found[:split])
-    case.unit = rows.build(Unit, unit_fields, found[split:end])
-    case.definition = rows.build(ProcessDefinition, flow_fields, found[end:])
-    step_columns, step_fields = rows.columns(CaseStep)
-    steps_table, events_table = quote(CaseStep._meta.db_table), quote(CaseEvent._meta.db_table)
-    with connection.cursor() as cursor:
+        if found is None:
+            raise Case.DoesNotExist(f"case {pk}")
         cursor.execute(
             f"SELECT {', '.join(step_columns)} FROM {steps_table} WHERE case_id = %s ORDER BY position",  # noqa: S608
             [pk],
         )
         steps = [rows.build(CaseStep, step_fields, values) for values in cursor.fetchall()]
-        cursor.execute(f"SELECT MAX(seq) FROM {events_table} WHERE case_id = %s", [pk])  # noqa: S608
-        case.working_seq = int(cursor.fetchone()[0] or 0)
+    split, end = len(case_fields), len(case_fields) + len(unit_fields)
+    case = rows.build(Case, case_fields, found[:split])
+    case.unit = rows.build(Unit, unit_fields, found[split:end])
+    case.definition = rows.build(ProcessDefinition, flow_fields, found[end:-1])
+    case.working_seq = int(found[-1] or 0)
     for row in steps:
         row.case = case
     case.working_steps = steps
