@@ -10,7 +10,10 @@ exactly what the ORM would store and read. Only for models without save() overri
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
+from uuid import UUID
 
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -58,12 +61,58 @@ def insert(instance: models.Model) -> None:
     instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+    _remember(instance, [field.attname for field in fields])
+
+
+# What a row held when it was read (build) or written (insert, update), by attribute: update() writes only
+# the fields that differ from it. Values of other types (a JSON dict changed in place) always count as
+# changed, as do auto_now fields.
+_SNAPSHOT = "_rows_snapshot"
+_UNCHANGING = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal, bytes, UUID)
+
+
+def _remember(instance: models.Model, attnames: Iterable[str]) -> None:
+    snapshot = instance.__dict__.setdefault(_SNAPSHOT, {})
+    values = instance.__dict__
+    for name in attnames:
+        snapshot[name] = values.get(name)
+
+
+def _changed(instance: models.Model) -> tuple[str, ...] | None:
+    """The attributes of `instance` that differ from its snapshot (None when it has none)."""
+    snapshot: dict[str, Any] | None = instance.__dict__.get(_SNAPSHOT)
+    if snapshot is None:
+        return None
+    meta = instance._meta
+    values = instance.__dict__
+    changed = []
+    for field in meta.concrete_fields:
+        if field is meta.pk:
+            continue
+        name = field.attname
+        value = values.get(name)
+        if (
+            name not in snapshot
+            or type(value) not in _UNCHANGING
+            or snapshot[name] != value
+            or type(snapshot[name]) is not type(value)
+            or getattr(field, "auto_now", False)
+        ):
+            changed.append(name)
+    return tuple(changed)
 
 
 def update(instance: models.Model, fields: Sequence[str] | None = None) -> None:
-    """UPDATE `instance`'s row with the values of `fields` (all concrete fields when None)."""
+    """UPDATE `instance`'s row with the values of `fields`; when None, of the fields that changed since it
+    was read or written here (every concrete field for an instance this module has not seen)."""
     connection = _connection()
     meta = instance._meta
+    if fields is None:
+        changed = _changed(instance)
+        if changed is not None:
+            if not changed:
+                return
+            fields = changed
     names = tuple(fields) if fields is not None else ("*",)
     key = ("update", meta.label, connection.alias, *names)
     found = _STATEMENTS.get(key)
@@ -86,6 +135,7 @@ def update(instance: models.Model, fields: Sequence[str] | None = None) -> None:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise RuntimeError(f"{meta.label} {instance.pk} was not updated (gone?)")
+    _remember(instance, [field.attname for field in chosen_fields])
 
 
 _COLUMNS: dict[tuple[str, str, frozenset[str]], tuple[list[str], list[Field[Any, Any]]]] = {}
@@ -118,7 +168,9 @@ def build(model: type[M], fields: Sequence[Field[Any, Any]], values: Sequence[An
         for converter in converters:
             value = converter(value, expression, connection)
         converted[index] = value
-    return model.from_db(connection.alias, names, converted)
+    instance = model.from_db(connection.alias, names, converted)
+    instance.__dict__[_SNAPSHOT] = dict(zip(names, converted, strict=True))
+    return instance
 
 
 _READING: dict[tuple[Any, ...], tuple[list[str], list[tuple[int, Any, list[Any]]]]] = {}

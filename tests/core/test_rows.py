@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from liuquan.core import rows
 from liuquan.org.models import Region
@@ -54,3 +55,38 @@ def test_update_of_a_missing_row_and_insert_of_a_saved_one_are_errors(world):
     Region.objects.filter(pk=region.pk).delete()
     with pytest.raises(RuntimeError, match="was not updated"):
         rows.update(region, ["name"])
+
+
+def test_update_writes_only_what_changed_since_the_row_was_read(world):
+    setting = RuleSetting(
+        rule="frequent_return",
+        enabled=True,
+        params={"max_returns": 3},
+        updated_at=dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+        updated_by=world.system,
+        note="初设",
+    )
+    rows.insert(setting)
+    # Someone else changes the note; our copy changes only `enabled`: the other change survives.
+    RuleSetting.objects.filter(pk=setting.pk).update(note="他人修改")
+    setting.enabled = False
+    with CaptureQueriesContext(connection) as queries:
+        rows.update(setting)
+    assert len(queries) == 1 and '"note"' not in queries[0]["sql"] and '"enabled"' in queries[0]["sql"]
+    stored = RuleSetting.objects.get(pk=setting.pk)
+    assert (stored.enabled, stored.note) == (False, "他人修改")
+    # A JSON value changed in place is written, though the snapshot holds the same object.
+    setting.params["max_returns"] = 5
+    rows.update(setting)
+    assert RuleSetting.objects.get(pk=setting.pk).params == {"max_returns": 5}
+
+
+def test_update_of_an_unchanged_row_runs_no_statement(world):
+    region = Region(code="149500", name="丁", level="city", parent=world.province)
+    rows.insert(region)
+    with CaptureQueriesContext(connection) as queries:
+        rows.update(region)
+        region.name = "戊"
+        rows.update(region)
+    assert len(queries) == 1 and '"name"' in queries[0]["sql"] and '"code"' not in queries[0]["sql"]
+    assert Region.objects.get(pk=region.pk).name == "戊"
