@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/cases.py
+	$(BIN)/python bench/cases_floor.py
 	$(BIN)/python bench/supervision.py
 
 clean:
