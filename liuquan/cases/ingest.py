@@ -41,7 +41,7 @@ from liuquan.cases.actions import (
     supervise_changes,
 )
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent, IngestSource
-from liuquan.core import rows as rows_module
+from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from liuquan.flows import queries as flow_queries
@@ -318,7 +318,7 @@ class _Batch:
             refused=False,
             message=message,
         )
-        rows_module.insert(row)
+        core_rows.insert(row)
         self.act.record(row)
         if case is not None:
             self.note(case, breach=True)
@@ -359,7 +359,7 @@ class _Batch:
             current_step=definition.flow.start,
             received_at=event.time,
         )
-        rows_module.insert(case)
+        core_rows.insert(case)
         case.working_steps, case.working_seq = [], 0  # a new case: nothing to load
         case.number = f"{unit.code}-{timezone.localtime(event.time):%Y}-{case.pk:07d}"
         _start_step(act, case, definition.flow.start, at=event.time)
@@ -397,7 +397,7 @@ class _Batch:
             if open_row is not None:  # follow the other system: the step it skipped is closed as skipped
                 open_row.completed_at = event.time
                 open_row.outcome = "skipped"
-                rows_module.update(open_row)
+                core_rows.update(open_row)
                 act.record(open_row)
             case.current_step = event.step
             open_row = _start_step(act, case, event.step, at=event.time)
@@ -406,7 +406,7 @@ class _Batch:
         if event.action == "start":
             open_row.external_person = event.person
             open_row.started_at = event.time
-            rows_module.update(open_row, ["external_person", "started_at"])
+            core_rows.update(open_row, ["external_person", "started_at"])
             act.record(open_row)
             self.note(case)
             return

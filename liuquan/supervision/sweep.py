@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
-from liuquan.core import rows as row_rows
+from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
 from liuquan.flows.models import RiskPoint
@@ -66,8 +66,8 @@ def stored_settings() -> dict[str, tuple[bool, dict[str, Any]]]:
         found = cursor.fetchall()
     return {
         rule: (
-            bool(row_rows.convert(enabled_field, enabled, connection)),
-            row_rows.convert(params_field, params, connection) or {},
+            bool(core_rows.convert(enabled_field, enabled, connection)),
+            core_rows.convert(params_field, params, connection) or {},
         )
         for rule, enabled, params in found
     }
