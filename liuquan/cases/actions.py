@@ -17,11 +17,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
@@ -32,10 +31,13 @@ from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.flows import queries as flow_queries
 from liuquan.flows.models import ProcessDefinition
-from liuquan.flows.spec import DayKind, Limit, StepKind, TransitionKind
+from liuquan.flows.spec import DayKind, Flow, Limit, StepKind, TransitionKind
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Post, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
+
+if TYPE_CHECKING:  # supervision reads cases; cases ask it only at run time
+    from liuquan.supervision.sweep import Change
 
 logger = logging.getLogger(__name__)
 QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -56,13 +58,6 @@ def new_query_code() -> str:
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _locked() -> QuerySet[Case]:
-    """Cases to change, row-locked: the case row only, FOR NO KEY UPDATE. Locking the joined unit and
-    flow rows too (plain FOR UPDATE) blocks the foreign-key checks that other actions' inserts run at
-    COMMIT while they hold the ledger's sequencer — a deadlock between two busy case actions."""
-    return Case.objects.select_for_update(of=("self",), no_key=True)
 
 
 _TABLES: dict[tuple[int, datetime], engine.StepTable] = {}  # compiled step tables of published flow versions
@@ -171,10 +166,14 @@ def _open_step(case: Case) -> CaseStep | None:
 
 
 def load_locked(pk: int) -> Case:
-    """The case row locked for change (FOR NO KEY UPDATE of the case row alone; see _locked), with its unit,
-    its flow version (the stored spec left deferred: published versions are decoded once per process),
-    its step rows and its timeline's last seq: one statement for the case, one for its steps. Plain SQL:
-    these reads ran on every step, and compiling them through the ORM cost more than the database did."""
+    """The case row locked for change, with its unit, its flow version (the stored spec left deferred:
+    published versions are decoded once per process), its step rows and its timeline's last seq: one
+    statement for the case, one for its steps. Plain SQL: these reads ran on every step, and compiling
+    them through the ORM cost more than the database did.
+
+    The lock is FOR NO KEY UPDATE of the case row alone. Locking the joined unit and flow rows too
+    (plain FOR UPDATE) blocks the foreign-key checks that other actions' inserts run at COMMIT while
+    they hold the ledger's sequencer: a deadlock between two busy case actions."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     case_columns, case_fields = rows.columns(Case)
@@ -399,8 +398,8 @@ def is_head(person: Person, unit: Unit) -> bool:
 
 def change(
     case: Case, completed: list[CaseStep] | None = None, *, returned: bool = False, breach: bool = False
-) -> Any:
-    """What an action did to `case`, for the per-event supervision run (a supervision.sweep.Change)."""
+) -> Change:
+    """What an action did to `case`, for the per-event supervision run."""
     from liuquan.supervision import sweep
 
     flow = case.definition.flow
@@ -417,12 +416,12 @@ def change(
     )
 
 
-def _decides(flow: Any, key: str) -> bool:
+def _decides(flow: Flow, key: str) -> bool:
     step = flow.step(key)
     return step is not None and step.kind is StepKind.DECIDE
 
 
-def supervise_changes(changes: list[Any]) -> None:
+def supervise_changes(changes: list[Change]) -> None:
     """The per-event supervision run, for the cases whose change may raise an alert (see
     supervision.sweep.worth_a_run), once the current transaction commits."""
     if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not changes:
@@ -807,7 +806,7 @@ def do_rate(*, actor: Person, case: Case, score: int, comment: str = "") -> Rati
     if not 1 <= score <= 5:
         raise InvalidInput("评分应为 1 至 5", message_en="A score is 1 to 5", field="score")
     with action("cases.rate", actor=actor) as act:
-        locked = _locked().get(pk=case.pk)
+        locked = load_locked(case.pk)
         if locked.status != CaseStatus.DONE:
             raise Conflict("办结后才能评价", message_en="Rate a case once it is done", code="not_done")
         if Rating.objects.filter(case=locked).exists():

@@ -43,7 +43,7 @@ from liuquan.cases.actions import (
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent, IngestSource
 from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
-from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated
+from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated, RuleViolation
 from liuquan.flows import queries as flow_queries
 from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import TransitionKind
@@ -331,8 +331,8 @@ class _Batch:
             try:
                 power_queries.check_published_power(unit, power_code)
                 definition = flow_queries.flow_in_force(unit, power_code)
-            except Exception as exc:
-                found = f"清单之外：{getattr(exc, 'message', exc)}"
+            except RuleViolation as exc:  # 清单之外无权力: recorded as a breach of the other system
+                found = f"清单之外：{exc.message}"
             else:
                 found = definition if definition is not None else f"事项 {power_code} 没有公布的流程"
             self.flows[power_code] = found
