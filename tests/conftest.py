@@ -1,14 +1,33 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 from liuquan.core.testing import World, build_world
+from tests.clock import START, Clock
 
 # CI runs on two shared cores: a property that is slow on one example is not wrong, so no per-example
 # deadline (the default 200 ms turns load into flaky failures).
 hypothesis_settings.register_profile("liuquan", deadline=None)
 hypothesis_settings.load_profile("liuquan")
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[Clock]:
+    """Every test runs at the stated instant START (a working morning in Beijing), the clock running on
+    from there; none sees the wall clock's date or hour."""
+    clock = Clock()
+    yield clock
+    clock.stop()
+
+
+@pytest.fixture
+def clock(_clock: Clock) -> Clock:
+    """The test's clock, stopped at START until the test sets or moves it."""
+    _clock.set(START)
+    return _clock
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from liuquan.cases import actions
 from liuquan.cases.models import Case, CaseEvent, CaseStep
@@ -19,10 +17,10 @@ from liuquan.flows import actions as flow_actions
 from liuquan.flows.models import ProcessDefinition
 from liuquan.org import actions as org_actions
 from liuquan.org.models import Person
+from tests.clock import SHANGHAI, Clock
 from tests.flows.conftest import publish_list, staff
 from tests.powers.test_lists import item
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday just before 国庆: 20 working days from here cross the National Day holiday.
 MONDAY = dt.datetime(2026, 9, 28, 9, 30, tzinfo=SHANGHAI)
 
@@ -34,31 +32,11 @@ APPLICANT = actions.Applicant(
 )
 
 
-class Clock:
-    """The time every action sees (django.utils.timezone.now); moved on by the test."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now.astimezone(dt.UTC)  # as Django's own now(): aware, in UTC
-
-    def set(self, moment: dt.datetime) -> None:
-        self.now = moment
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
-
-    def today(self) -> dt.date:
-        return timezone.localtime(self.now).date()
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(MONDAY)
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
+def clock(clock: Clock) -> Clock:
+    """The root clock, stopped at MONDAY until the test moves it."""
+    clock.set(MONDAY)
+    return clock
 
 
 def publish_flow(world: World, code: str, flow: Any = None) -> ProcessDefinition:

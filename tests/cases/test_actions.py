@@ -24,8 +24,6 @@ from liuquan.ledger.models import Entry
 from tests.cases.conftest import (
     APPLICANT,
     MONDAY,
-    SHANGHAI,
-    Clock,
     complete,
     give_posts,
     hire,
@@ -34,6 +32,7 @@ from tests.cases.conftest import (
     publish_flow,
     snapshot,
 )
+from tests.clock import SHANGHAI, Clock
 
 LICENCE_PATH = [
     ("clerk", "accept", "pass"),

@@ -4,7 +4,6 @@ rule with at least one alert, and a second run that changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Count, F
@@ -20,21 +19,18 @@ from liuquan.org import demo as org_demo
 from liuquan.powers import demo as powers_demo
 from liuquan.supervision import rules
 from liuquan.supervision.models import Alert, AlertStatus, Sanction
-from tests.cases.conftest import Clock
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.clock import SHANGHAI, Clock
 
 
 @pytest.fixture
-def late_november(monkeypatch):
+def late_november(clock: Clock) -> Clock:
     """A Thursday morning in late November of the last year with a holiday schedule, so a penalty case's
     90 days reach a year without one (the provisional-calendar rule) whenever the suite runs."""
     last = max(calendar_queries.work_calendar().scheduled_years)
     day = dt.date(last, 11, 22)
     day += dt.timedelta(days=(3 - day.weekday()) % 7)
-    frozen = Clock(dt.datetime.combine(day, dt.time(10, 0), tzinfo=SHANGHAI))
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
+    clock.set(dt.datetime.combine(day, dt.time(10, 0), tzinfo=SHANGHAI))
+    return clock
 
 
 def counts() -> dict[str, int]:

@@ -39,7 +39,8 @@ def line(case_id: str, seq: int, step: str, action: str, person: str, outcome: s
         "step": step,
         "action": action,
         "person": person,
-        "time": f"2026-11-{10 + seq:02d}T09:00:00+08:00",
+        # Working days just before the test clock's START (2026-06-10): recent history, not yet due.
+        "time": f"2026-06-{seq:02d}T09:00:00+08:00",
         "outcome": outcome,
     }
     body.update(extra)
@@ -103,7 +104,7 @@ def test_bad_lines_are_named_and_the_good_ones_kept(source):
         line("C-1", 2, "review", "finish", "李四", "pass"),
         line("C-1", 2, "review", "complete", "李四", "pass", source="someone-else"),
         json.dumps({"source": "mzj-legacy", "case_id": "C-1", "seq": "3"}),
-        line("C-1", 2, "review", "complete", "李四", "pass", time="2026-11-12T09:00:00"),
+        line("C-1", 2, "review", "complete", "李四", "pass", time="2026-06-02T09:00:00"),
         line("C-1", 2, "review", "complete", "李四", "pass", colour="red"),
         line("C-1", 2, "review", "complete", "李四", "pass"),
     ]

@@ -16,7 +16,8 @@ from liuquan.cases import actions
 from liuquan.cases.models import Breach, Case, CaseFile, CaseStatus, Rating
 from liuquan.core.testing import PASSWORD, assert_max_queries, login
 from liuquan.org.actions import public_person
-from tests.cases.conftest import APPLICANT, SHANGHAI, complete, give_posts, open_licence, publish_flow
+from tests.cases.conftest import APPLICANT, complete, give_posts, open_licence, publish_flow
+from tests.clock import SHANGHAI
 from tests.flows.conftest import publish_list, staff
 from tests.powers.test_lists import item
 

@@ -126,8 +126,26 @@ def busy_world(world, tmp_path):
                 "step": "accept",
                 "action": "complete",
                 "person": "张三",
-                "time": "2026-11-02T09:00:00+08:00",
+                "time": "2026-06-01T09:00:00+08:00",  # before the test clock's START
                 "outcome": "pass",
+            }
+        ),
+    )
+    # A second system's case that skipped 受理 and 审查: a second alert, so an alert's note can be moved.
+    ingest.do_ingest(
+        actor=system,
+        source=source,
+        body=json.dumps(
+            {
+                "source": "legacy",
+                "case_id": "L-2",
+                "seq": 1,
+                "power_code": code,
+                "step": "decide",
+                "action": "complete",
+                "person": "王五",
+                "time": "2026-06-02T09:00:00+08:00",
+                "outcome": "grant",
             }
         ),
     )

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import zlib
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -29,8 +28,8 @@ from liuquan.supervision import reports, stats, sweep
 from liuquan.supervision.models import Alert, AlertStatus
 from tests.cases.conftest import build_case_world, open_licence
 from tests.cases.conftest import clock as clock  # the fixture
+from tests.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 URLS = "tests.supervision.dashboard_urls"
 DASHBOARD = "/console/supervision/"
 

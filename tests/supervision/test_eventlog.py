@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from lxml import etree
 
 from liuquan.cases import actions
@@ -20,8 +19,9 @@ from liuquan.core.testing import World
 from liuquan.org.actions import public_person
 from liuquan.supervision import conformance, eventlog, export_cli
 from liuquan.supervision.conformance import Deviation
-from tests.cases.conftest import APPLICANT, MONDAY, Clock, build_case_world, complete, open_licence
+from tests.cases.conftest import APPLICANT, MONDAY, build_case_world, complete, open_licence
 from tests.cases.test_ingest import line, post
+from tests.clock import Clock
 from tests.supervision.test_conformance import needs_pm4py, pm4py_unfit
 
 XES = "{http://www.xes-standard.org/}"
@@ -34,10 +34,9 @@ LICENCE_PATH = [
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock(MONDAY)
-    monkeypatch.setattr(timezone, "now", frozen)
-    return frozen
+def clock(clock: Clock) -> Clock:
+    clock.set(MONDAY)
+    return clock
 
 
 @pytest.fixture

@@ -54,10 +54,10 @@ def rules_raised() -> list[str]:
     return sorted(Alert.objects.values_list("rule", flat=True))
 
 
-def test_clean_steps_in_hours_and_on_time_are_not_run(source, runs, commit, monkeypatch):
+def test_clean_steps_in_hours_and_on_time_are_not_run(source, runs, commit, clock):
     world, _, _ = source
-    noon = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)  # a Wednesday, 18:00 in Beijing
-    monkeypatch.setattr("django.utils.timezone.now", lambda: noon)
+    noon = dt.datetime(2026, 6, 10, 10, 0, tzinfo=dt.UTC)  # a Wednesday, 18:00 in Beijing
+    clock.set(noon)
     case = open_case(world)
     for person, step, outcome in [("clerk", "accept", "pass"), ("reviewer", "review", "pass")]:
         commit(actions.do_complete_step, actor=world.person(person), case=case, step=step, outcome=outcome)
@@ -73,14 +73,14 @@ def test_a_step_completed_after_its_due_date_is_a_red_card_at_once(source, runs,
     assert rules_raised() == ["time_red"]
 
 
-def test_a_decision_at_night_is_supervised_at_once(source, runs, commit, monkeypatch):
+def test_a_decision_at_night_is_supervised_at_once(source, runs, commit, clock):
     world, _, _ = source
     case = open_case(world)
     commit(actions.do_complete_step, actor=world.person("clerk"), case=case, step="accept", outcome="pass")
     commit(actions.do_complete_step, actor=world.person("reviewer"), case=case, step="review", outcome="pass")
     assert runs == []
-    night = dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC)  # 23:30 in Beijing, a working day
-    monkeypatch.setattr("django.utils.timezone.now", lambda: night)
+    night = dt.datetime(2026, 6, 10, 15, 30, tzinfo=dt.UTC)  # 23:30 in Beijing, the same working day
+    clock.set(night)
     commit(actions.do_complete_step, actor=world.person("leader"), case=case, step="decide", outcome="grant")
     assert runs == [[case.pk]]
     assert rules_raised() == ["after_hours_decision"]
