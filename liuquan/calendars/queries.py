@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Iterable
 from threading import Lock
 
 from django.db.models import Count, Max
@@ -23,6 +24,9 @@ def schedule_of(row: CalendarYear) -> YearSchedule:
         source=row.source,
     )
 
+
+# The longest time limit a due date is computed for: ten years, far beyond any statutory limit.
+MAX_LIMIT_DAYS = 3650
 
 FRESH_SECONDS = 5.0  # how long a process trusts its calendar before checking the table again
 
@@ -62,3 +66,18 @@ def forget() -> None:
 
 def years() -> list[CalendarYear]:
     return list(CalendarYear.objects.all())
+
+
+# The State Council's notice for a year usually comes out between October and December of the year before.
+NOTICE_SEASON_STARTS = 10
+
+
+def years_to_enter(today: datetime.date, *, reached: Iterable[int] = ()) -> list[int]:
+    """The years whose holiday notice a data steward should enter now (one task per year): this year,
+    the next one once its notice may be out, and every year that running cases' due dates reach, each
+    only while it has no schedule."""
+    calendar = work_calendar()
+    wanted = {today.year, *reached}
+    if today.month >= NOTICE_SEASON_STARTS:
+        wanted.add(today.year + 1)
+    return sorted(year for year in wanted if not calendar.is_scheduled(year))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from liuquan.cases import engine
@@ -33,6 +34,24 @@ WORKING_STATUSES = (CaseStatus.OPEN, CaseStatus.SUSPENDED)
 
 
 # Markers -------------------------------------------------------------------------------------------
+
+
+def provisional_by_year() -> dict[int, int]:
+    """Running cases whose due date was counted on a provisional calendar (到期日暂定), by the year their
+    due date falls in: what entering that year's holiday notice will settle."""
+    rows = (
+        Case.objects.filter(
+            provisional=True,
+            due_on__isnull=False,
+            status__in=[CaseStatus.OPEN, CaseStatus.CORRECTION, CaseStatus.SUSPENDED],
+        )
+        .annotate(year=ExtractYear("due_on"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("year", "count")
+    )
+    return dict(rows)
 
 
 def marker(due_on: date | None, warn_on: date | None, today: date) -> str:

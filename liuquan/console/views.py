@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liuquan.calendars import queries as calendar_queries
+from liuquan.cases import queries as case_queries
 from liuquan.console.forms import OversightForm
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.org import actions, queries
@@ -39,8 +40,19 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_labels": [Role(role).label for role in roles],
             "units": list(queries.readable_units(person)[:200]),
             "supervises": supervises,
+            "calendar_tasks": _calendar_tasks() if person.is_superuser else [],
         },
     )
+
+
+def _calendar_tasks() -> list[dict[str, int]]:
+    """The data steward's calendar tasks: one per year whose holiday notice is still to be entered, with
+    the running cases whose due dates wait for it."""
+    waiting = case_queries.provisional_by_year()
+    return [
+        {"year": year, "cases": waiting.get(year, 0)}
+        for year in calendar_queries.years_to_enter(timezone.localdate(), reached=waiting)
+    ]
 
 
 def _unit_context(person: Person, code: str, form: OversightForm | None = None) -> dict[str, object]:
@@ -137,7 +149,7 @@ def work_calendar(request: HttpRequest) -> HttpResponse:
         try:
             start = datetime.date.fromisoformat(start_text)
             days = int(days_text)
-            if not 0 <= days <= 3650:
+            if not 0 <= days <= calendar_queries.MAX_LIMIT_DAYS:
                 raise ValueError(days_text)
             result = calendar.due_date(start, days, natural=natural)
         except ValueError:

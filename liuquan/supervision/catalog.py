@@ -22,6 +22,20 @@ RULES: dict[str, str] = {
     "provisional_calendar": "暂定日历：到期日按未录入节假日安排的年份暂定计算",
 }
 
+# Rules whose findings mark a record for the data steward rather than card a unit (level "notice"): the
+# unit did nothing wrong when a year's holiday notice has not been entered yet.
+MARKERS: frozenset[str] = frozenset({"provisional_calendar"})
+
+# Where the head of a description would not do as a rule's short name.
+SHORT_NAMES: dict[str, str] = {"time_yellow": "临近时限", "time_red": "超过时限"}
+
+
+def short_name(rule: str) -> str:
+    """A rule's short Chinese name for pages and reports (the head of its description); never its key."""
+    if rule in SHORT_NAMES:
+        return SHORT_NAMES[rule]
+    return RULES.get(rule, "未知规则").split("：", 1)[0]
+
 
 def unknown(names: list[str]) -> list[str]:
     """The names among `names` that are not rules (empty names are "no rule" and pass)."""

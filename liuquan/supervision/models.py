@@ -8,9 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liuquan.org.models import Unit
+from liuquan.supervision.catalog import MARKERS
 
 Fields = tuple[dict[str, Any], dict[str, Any]]
 
@@ -46,6 +48,18 @@ class RuleSetting(models.Model):
 class AlertLevel(models.TextChoices):
     YELLOW = "yellow", _("Yellow card")  # 黄牌: a warning
     RED = "red", _("Red card")  # 红牌: a breach
+    # 提示: a record marked for the data steward (a due date on a provisional calendar), never a card
+    # against the unit: it counts in no unit's cards, totals or rankings and has no check-by date.
+    NOTICE = "notice", _("Notice")
+
+
+CARD_LEVELS = (AlertLevel.YELLOW, AlertLevel.RED)
+
+
+def cards() -> Q:
+    """The alerts that are cards against their unit: yellow or red, and not raised by a marker rule (an
+    older marker may carry the yellow level it had before markers had their own)."""
+    return Q(level__in=CARD_LEVELS) & ~Q(rule__in=sorted(MARKERS))
 
 
 class AlertStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from liuquan.cases.models import Case
 from liuquan.core.errors import ConfigurationError, InvalidInput
 from liuquan.org.models import Unit
 from liuquan.supervision import rules, stats
+from liuquan.supervision.catalog import MARKERS, short_name
 from liuquan.supervision.models import (
     Alert,
     AlertLevel,
@@ -35,6 +36,7 @@ from liuquan.supervision.models import (
     AlertStatus,
     Sanction,
     SanctionKind,
+    cards,
 )
 
 LEVEL_NAMES: dict[str, str] = {AlertLevel.YELLOW: "黄牌", AlertLevel.RED: "红牌"}
@@ -45,17 +47,13 @@ SANCTION_NAMES: dict[str, str] = {
     SanctionKind.ACCOUNTABILITY: "问责",
     SanctionKind.CORRECT: "责令整改",
 }
-SHORT_RULE_NAMES = {"time_yellow": "临近时限", "time_red": "超过时限"}
 NO_LINE_START = frozenset("，。、；：？！）》」』”’%")
 SANCTION_ROWS = 200  # the PDF and the workbook list at most this many 处置 one by one
 
 
 def rule_name(rule: str) -> str:
     """A rule's short Chinese name: the head of its catalogue description."""
-    if rule in SHORT_RULE_NAMES:
-        return SHORT_RULE_NAMES[rule]
-    description = rules.REGISTRY[rule].description if rule in rules.REGISTRY else rule
-    return description.split("：", 1)[0]
+    return short_name(rule)
 
 
 # The figures -----------------------------------------------------------------------------------------
@@ -224,7 +222,7 @@ def _units(units: QuerySet[Unit], period: stats.Period) -> list[UnitLine]:
         row["closed"] = row.pop("ended")  # "closed" would shadow Case.closed
         found.setdefault(row["unit_id"], {}).update(row)
     for row in (
-        Alert.objects.filter(unit__in=units, raised_at__gte=start, raised_at__lt=end)
+        Alert.objects.filter(cards(), unit__in=units, raised_at__gte=start, raised_at__lt=end)
         .values("unit_id")
         .annotate(
             yellow=Count("pk", filter=Q(level=AlertLevel.YELLOW)),
@@ -253,9 +251,11 @@ def _units(units: QuerySet[Unit], period: stats.Period) -> list[UnitLine]:
 
 def _rules(units: QuerySet[Unit], period: stats.Period) -> list[RuleLine]:
     start, end = period.bounds()
-    lines = {name: RuleLine(rule=name, name=rule_name(name)) for name in rules.REGISTRY}
+    lines = {
+        name: RuleLine(rule=name, name=rule_name(name)) for name in rules.REGISTRY if name not in MARKERS
+    }
     for rule, level, count in (
-        Alert.objects.filter(unit__in=units, raised_at__gte=start, raised_at__lt=end)
+        Alert.objects.filter(cards(), unit__in=units, raised_at__gte=start, raised_at__lt=end)
         .values("rule", "level")
         .annotate(count=Count("pk"))
         .order_by()
@@ -275,7 +275,7 @@ def _handling(units: QuerySet[Unit], period: stats.Period, today: dt.date) -> li
         & ~Q(status=AlertStatus.CURED, ended_at__date__lte=F("respond_by"))
     )
     rows = (
-        Alert.objects.filter(unit__in=units, raised_at__gte=start, raised_at__lt=end)
+        Alert.objects.filter(cards(), unit__in=units, raised_at__gte=start, raised_at__lt=end)
         .annotate(first_at=Subquery(first_note))
         .values("rule", "level")
         .annotate(

@@ -29,7 +29,7 @@ from liuquan.supervision.catalog import RULES
 class Finding:
     key: str
     rule: str
-    level: str  # "yellow" | "red"
+    level: str  # "yellow" | "red" | "notice" (a marker, never a card: catalog.MARKERS)
     unit_id: int
     subject: str
     case_id: int | None = None
@@ -403,7 +403,7 @@ def _provisional(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             f"provisional_calendar:case:{pk}",
             "provisional_calendar",
-            "yellow",
+            "notice",
             unit_id,
             f"{number} 的到期日按暂定日历计算（{due}）",
             pk,

@@ -27,7 +27,7 @@ from liuquan.core.errors import Forbidden
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Region, RegionLevel, Unit
 from liuquan.supervision.actions import SUPERVISORS
-from liuquan.supervision.models import Alert, AlertLevel, AlertStatus
+from liuquan.supervision.models import Alert, AlertLevel, AlertStatus, cards
 
 ENDED_BY_UNIT = (CaseStatus.DONE, CaseStatus.TERMINATED)
 RUNNING = (CaseStatus.OPEN, CaseStatus.CORRECTION, CaseStatus.SUSPENDED)
@@ -222,7 +222,7 @@ def _per_unit(units: QuerySet[Unit], period: Period, today: dt.date) -> dict[int
     raised = Q(raised_at__gte=start, raised_at__lt=end)
     figures: dict[int, Figures] = defaultdict(Figures)
     for unit_id, yellow, red, open_alerts in (
-        Alert.objects.filter(unit__in=units)
+        Alert.objects.filter(cards(), unit__in=units)
         .values("unit_id")
         .annotate(
             yellow=Count("pk", filter=raised & Q(level=AlertLevel.YELLOW)),
@@ -284,7 +284,7 @@ def _weeks(units: QuerySet[Unit], period: Period) -> list[WeekRow]:
     start, end = period.bounds()
     weeks = {monday: WeekRow(week=monday) for monday in period.weeks}
     for week, level, count in (
-        Alert.objects.filter(unit__in=units, raised_at__gte=start, raised_at__lt=end)
+        Alert.objects.filter(cards(), unit__in=units, raised_at__gte=start, raised_at__lt=end)
         .annotate(week=TruncWeek("raised_at", output_field=DateField()))
         .values("week", "level")
         .annotate(count=Count("pk"))

@@ -24,7 +24,7 @@ from liuquan.flows.models import RiskPoint
 from liuquan.org import actions as org_actions
 from liuquan.org.models import Oversight, Unit
 from liuquan.supervision import rules
-from liuquan.supervision.models import Alert, AlertStatus, RuleSetting, SweepMark, alert_fields
+from liuquan.supervision.models import Alert, AlertLevel, AlertStatus, RuleSetting, SweepMark, alert_fields
 
 ALERT_SLA_WORKING_DAYS = 5  # a 纪检/审计 person checks an alert within five working days
 OPEN_STATUSES = (AlertStatus.OPEN, AlertStatus.CHECKING)
@@ -278,7 +278,7 @@ def _write(
                 detail=detail,
                 raised_at=now,
                 status=AlertStatus.OPEN,
-                respond_by=respond_by,
+                respond_by=_respond_by(finding, respond_by),
                 ended_at=None,
                 assignee_id=None,
                 outcome="",
@@ -292,6 +292,11 @@ def _write(
         alert.save(update_fields=["status", "ended_at", "outcome"])
         act.record(alert)
     result.cured = len(cures)
+
+
+def _respond_by(finding: rules.Finding, respond_by: date) -> date | None:
+    """A card is checked by 纪检 within the handling limit; a notice is the data steward's, with none."""
+    return None if finding.level == AlertLevel.NOTICE else respond_by
 
 
 COLUMNS = (
@@ -338,7 +343,7 @@ def _insert(
             json.dumps(detail, ensure_ascii=False),
             stamp,
             AlertStatus.OPEN.value,
-            due,
+            None if finding.level == AlertLevel.NOTICE else due,
             "",
         )
         for finding, detail in rows

@@ -42,7 +42,7 @@ from liuquan.supervision.forms import (
     DisposeForm,
     RuleForm,
 )
-from liuquan.supervision.models import ENDED, Alert, AlertStatus, RuleSetting
+from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus, RuleSetting
 
 CHANNEL = "console"
 PAGE_SIZE = 50
@@ -136,10 +136,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                     "alert": alert,
                     "overdue": _overdue(alert, today),
                     "description": catalog.RULES.get(alert.rule),
+                    "rule_name": catalog.short_name(alert.rule),
                 }
                 for alert in page.object_list
             ],
-            "counts": {"red": counts.get("red", 0), "yellow": counts.get("yellow", 0)},
+            "counts": {level: counts.get(level, 0) for level in AlertLevel.values},
             "query": query.urlencode(),
             "level_query": without_level.urlencode(),
         },
@@ -231,6 +232,7 @@ def _render_alert(
     context: dict[str, Any] = {
         "alert": alert,
         "description": catalog.RULES.get(alert.rule, ""),
+        "rule_name": catalog.short_name(alert.rule),
         "risk_point": alert.detail.get("risk_point", ""),
         "details": [
             (DETAIL_LABELS.get(key, key), value)

@@ -97,3 +97,50 @@ def test_the_console_calendar_page_marks_a_provisional_due_date(world):
     assert "2026-10-30" in firm and 'data-testid="provisional"' not in firm
     bad = client.get("/console/calendar/", {"start": "2026-02-30", "days": "20"}).content.decode()
     assert 'class="error"' in bad
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--start", "9999-12-30", "--days", "5"], "start"),
+        (["--start", "9999-12-31", "--days", "1", "--natural"], "start"),
+        (["--start", "2026-09-28", "--days", "100000000"], "days"),
+        (["--start", "2026-09-28", "--days", "-1"], "days"),
+        (["--start", "20260928", "--days", "5"], "start"),
+        (["--start", "2026-W40-1", "--days", "5"], "start"),
+        (["--start", "2026-9-28", "--days", "5"], "start"),
+    ],
+)
+def test_calendar_due_refuses_out_of_range_input_in_one_line(db, capsys, args, field):
+    code, out, err = run(capsys, "calendar", "due", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err and "[invalid]" in err, err
+
+
+def test_a_missing_year_is_one_task_for_the_steward(world, capsys, clock):
+    from django.test import Client
+
+    from liuquan.core.testing import login
+    from tests.cases.conftest import build_case_world, complete, open_licence
+    from tests.clock import SHANGHAI
+
+    last = max(queries.work_calendar().scheduled_years)
+    # In June only this year matters, and it has a schedule: nothing to do.
+    clock.set(datetime.datetime(last, 6, 10, 10, 0, tzinfo=SHANGHAI))
+    code, out, _ = run(capsys, "calendar", "show", "--json")
+    assert code == 0 and json.loads(out)["to_enter"] == []
+    # From October the next year's notice is due; two licences accepted in late December run into it.
+    clock.set(datetime.datetime(last, 12, 21, 10, 0, tzinfo=SHANGHAI))
+    build_case_world(world)
+    for _ in range(2):
+        complete(world, open_licence(world), "clerk", "accept", "pass")
+    code, out, _ = run(capsys, "calendar", "show", "--json")
+    assert json.loads(out)["to_enter"] == [{"year": last + 1, "provisional_cases": 2}]
+    code, out, _ = run(capsys, "calendar", "show")
+    assert f"{last + 1}年节假日安排尚未录入，2 件在办案件" in out and "liuquan calendar set" in out
+    # The console home shows it to a data steward, with where to enter it; to nobody else.
+    steward = login(Client(), world.system).get("/console/").content.decode()
+    assert 'data-testid="steward-tasks"' in steward and f'data-year="{last + 1}"' in steward
+    assert "/admin/calendars/calendaryear/add/" in steward
+    clerk = login(Client(), world.person("clerk")).get("/console/").content.decode()
+    assert 'data-testid="steward-tasks"' not in clerk

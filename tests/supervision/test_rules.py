@@ -234,3 +234,42 @@ def test_the_yellow_share_set_by_an_inspector_applies_to_clocks_started_afterwar
     started = timezone.localtime(step.started_at).date()
     expected = engine.clock(calendar_queries.work_calendar(), started, limit, share=0.5)
     assert step.warn_on == expected.warn < engine.clock(calendar_queries.work_calendar(), started, limit).warn
+
+
+def test_a_provisional_due_date_is_a_notice_for_the_steward_never_a_card(source, clock):
+    from liuquan.calendars import queries as calendar_queries
+    from liuquan.core.testing import login
+    from liuquan.org.models import Unit
+    from liuquan.supervision import reports, stats
+    from tests.clock import SHANGHAI
+
+    world, _, _ = source
+    # Late December of the last year with a holiday schedule: 20 working days reach the next year.
+    last = max(calendar_queries.work_calendar().scheduled_years)
+    clock.set(dt.datetime(last, 12, 21, 10, 0, tzinfo=SHANGHAI))
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    assert Case.objects.get(pk=case.pk).provisional
+    sweep.run_sweep()
+    notice = Alert.objects.get(rule="provisional_calendar")
+    assert (notice.level, notice.respond_by) == ("notice", None)
+    assert notice.case_id == case.pk
+
+    def figures() -> tuple[int, int, int, list[str]]:
+        today = clock.today()
+        board = stats.board(Unit.objects.all(), stats.Period.last_weeks(4, today), today=today)
+        month = reports.monthly_data(last, 12, scope_units=Unit.objects.all(), today=today)
+        assert "provisional_calendar" not in [line.rule for line in month.rules + month.handling]
+        ranked = [row.unit.code for row in board.units if row.figures.yellow or row.figures.red]
+        return board.totals.yellow + board.totals.red, board.totals.open_alerts, month.yellow, ranked
+
+    assert figures() == (0, 0, 0, [])
+    # A marker stored as a yellow card before markers had a level of their own is still no card.
+    Alert.objects.filter(pk=notice.pk).update(level="yellow")
+    assert figures() == (0, 0, 0, [])
+    Alert.objects.filter(pk=notice.pk).update(level="notice")
+    # The inspector's list shows it apart from the cards, under its Chinese name, never the rule's key.
+    page = login(Client(), world.person("inspector")).get("/console/supervision/alerts/")
+    text = page.content.decode()
+    assert 'data-level="notice" data-count="1"' in text and 'data-level="yellow" data-count="0"' in text
+    assert "暂定日历" in text and ">provisional_calendar<" not in text

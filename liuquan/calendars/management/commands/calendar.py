@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from liuquan.calendars import actions, queries
+from liuquan.cases import queries as case_queries
 from liuquan.core.calendar import package_schedule
 from liuquan.core.errors import InvalidInput
 from liuquan.org import actions as org_actions
 from liuquan.org import queries as org_queries
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 def _date(text: str, field: str) -> datetime.date:
+    """A YYYY-MM-DD date, and only that form (Python would also take 20260928 or 2026-W40-1)."""
     try:
+        if not ISO_DATE.fullmatch(text.strip()):
+            raise ValueError(text)
         return datetime.date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
@@ -51,15 +59,19 @@ class Command(BaseCommand):
         verbs = parser.add_subparsers(dest="verb", required=True)
         due = verbs.add_parser("due", help="the due date N working (or natural) days after a start date")
         due.add_argument("--start", required=True, help="YYYY-MM-DD (not counted)")
-        due.add_argument("--days", required=True, type=int)
+        due.add_argument(
+            "--days", required=True, type=int, help=f"the time limit in days, 0 to {queries.MAX_LIMIT_DAYS}"
+        )
         due.add_argument(
             "--natural", action="store_true", help="natural days (a last day on a rest day moves on)"
         )
-        due.add_argument("--json", action="store_true")
-        show = verbs.add_parser("show", help="which years have a schedule and where it comes from")
-        show.add_argument("--json", action="store_true")
+        due.add_argument("--json", action="store_true", help="print one JSON object")
+        show = verbs.add_parser(
+            "show", help="which years have a schedule, where it comes from, and which are still to enter"
+        )
+        show.add_argument("--json", action="store_true", help="print one JSON object")
         put = verbs.add_parser("set", help="enter or correct one year's holiday notice")
-        put.add_argument("--year", required=True, type=int)
+        put.add_argument("--year", required=True, type=int, help="the year the notice is for")
         put.add_argument("--holidays", required=True, help="days off: 2027-01-01,2027-02-06..2027-02-12")
         put.add_argument("--workdays", default="", help="make-up working weekend days (调休)")
         put.add_argument("--source", required=True, help="the notice's number and who entered it")
@@ -70,9 +82,21 @@ class Command(BaseCommand):
 
     def handle_due(self, options: dict[str, Any]) -> None:
         start = _date(options["start"], "start")
-        if options["days"] < 0:
-            raise InvalidInput("期限天数不能为负", message_en="A time limit cannot be negative", field="days")
-        result = queries.due_date(start, options["days"], natural=options["natural"])
+        days = options["days"]
+        if not 0 <= days <= queries.MAX_LIMIT_DAYS:
+            raise InvalidInput(
+                f"期限天数应在 0 到 {queries.MAX_LIMIT_DAYS} 之间，收到 {days}",
+                message_en=f"A time limit is 0 to {queries.MAX_LIMIT_DAYS} days, got {days}",
+                field="days",
+            )
+        try:
+            result = queries.due_date(start, days, natural=options["natural"])
+        except ValueError:  # past 9999-12-31, the calendar's end
+            raise InvalidInput(
+                f"从 {start.isoformat()} 起算 {days} 天超出了日历的范围（9999-12-31）",
+                message_en=f"{days} days after {start.isoformat()} is past the end of the calendar",
+                field="start",
+            ) from None
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -106,12 +130,22 @@ class Command(BaseCommand):
             }
             for year in years
         ]
+        waiting = case_queries.provisional_by_year()
+        tasks = [
+            {"year": year, "provisional_cases": waiting.get(year, 0)}
+            for year in queries.years_to_enter(timezone.localdate(), reached=waiting)
+        ]
         if options["json"]:
-            self.stdout.write(json.dumps({"years": listing}, ensure_ascii=False))
+            self.stdout.write(json.dumps({"years": listing, "to_enter": tasks}, ensure_ascii=False))
             return
         for row in listing:
             self.stdout.write(f"{row['year']}  {'录入' if row['entered'] else '内置'}  {row['source']}")
-        self.stdout.write(f"{years[-1] + 1}年起尚无节假日安排：到期日按周末计算并标为暂定" if years else "")
+        for task in tasks:
+            self.stdout.write(
+                f"待办：{task['year']}年节假日安排尚未录入，{task['provisional_cases']} 件在办案件的到期日暂按周末计算。"
+                f"数据管理员录入：liuquan calendar set --year {task['year']} --holidays … --workdays … "
+                f"--source …，或在 /admin/calendars/calendaryear/add/"
+            )
 
     def handle_set(self, options: dict[str, Any]) -> None:
         actor = org_queries.get_person(options["actor"]) if options["actor"] else org_actions.system_person()
