@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("liuquan.cases.urls")),
     path("", include("liuquan.portal.urls")),
 ]
+
+handler404 = "liuquan.core.views.not_found"
+handler500 = "liuquan.core.views.server_error"

@@ -191,3 +191,95 @@ def test_steward_command_creates_a_journalled_superuser(db, capsys, monkeypatch)
     assert code == 2
     assert "密码" in err or "password" in err.lower()
     assert not Person.objects.filter(username="ops2").exists()  # nothing half-written
+
+
+def test_every_option_of_every_liuquan_command_has_help(db):
+    import argparse
+
+    from django.core.management import get_commands, load_command_class
+
+    django_own = {"-h", "--version", "-v", "--settings", "--pythonpath", "--traceback", "--no-color"}
+    django_own |= {"--force-color", "--skip-checks"}
+    missing: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for verb, sub in action.choices.items():
+                    walk(sub, f"{name} {verb}")
+            elif not action.help and not set(action.option_strings) & django_own:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+
+    commands = {name: app for name, app in get_commands().items() if app.startswith("liuquan")}
+    assert {"calendar", "cases", "flows", "laws", "ledger", "org", "powers", "supervise"} <= set(commands)
+    for name, app in sorted(commands.items()):
+        walk(load_command_class(app, name).create_parser("liuquan", name), f"liuquan {name}")
+    assert missing == []
+
+
+def test_version_names_liuquan(capsys):
+    code, out, _ = run(capsys, "--version")
+    from liuquan import __version__
+
+    assert code == 0 and out.startswith(f"liuquan {__version__} (Django ")
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "says"),
+    [
+        (["nosuchcommand"], 2, "nosuchcommand"),
+        (["calendar"], 2, "liuquan calendar: the following arguments are required: verb"),
+        (["calendar", "due", "--start", "2026-01-01"], 2, "--days"),
+        (["powers", "export", "--unit", "140700-MZJ", "--format", "pdf", "x"], 2, "invalid choice"),
+    ],
+)
+def test_a_command_line_that_does_not_parse_is_refused_in_one_line(db, capsys, args, exit_code, says):
+    code, out, err = run(capsys, *args)
+    assert code == exit_code and out == ""
+    assert err.count("\n") == 1 and says in err and "usage:" not in err, err
+
+
+def test_an_unwritable_output_path_is_one_line(world, capsys, tmp_path):
+    from tests.flows.conftest import publish_list
+    from tests.powers.test_lists import item
+
+    publish_list(world, [item("XK001", "社会团体成立登记", "licensing")])
+    target = tmp_path / "missing-directory" / "清单.xlsx"
+    code, _, err = run(capsys, "powers", "export", "--unit", "140700-MZJ", "--format", "xlsx", str(target))
+    assert code == 2 and err.count("\n") == 1 and str(target) in err and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_the_steward_command_with_no_terminal_is_one_line(db, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "steward", "--user", "ops", "--name", "运维")
+    assert code == 2 and err.count("\n") == 1 and "--password-stdin" in err
+    assert not Person.objects.filter(username="ops").exists()
+
+
+def test_a_malformed_signing_key_is_one_line_and_exit_78(tmp_path):
+    result = liuquan(tmp_path, "migrate", "-v0", LIUQUAN_LEDGER_SIGNER_KEY="not-a-key")
+    assert result.returncode == ConfigurationError.exit_code == 78
+    assert result.stderr.count("\n") == 1 and "signing key" in result.stderr, result.stderr
+
+
+def test_a_command_before_migrate_says_to_migrate(tmp_path):
+    result = liuquan(tmp_path, "calendar", "show")
+    assert result.returncode == ConfigurationError.exit_code
+    assert result.stderr.count("\n") == 1 and "liuquan migrate" in result.stderr, result.stderr
+
+
+def test_unknown_addresses_answer_in_the_readers_terms(db, client):
+    api = client.get("/api/v1/")
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
+    assert json.loads(api.content)["error"] == "not_found"
+    assert (
+        json.loads(client.get("/api/v1/no-such-endpoint").content)["detail"]["path"]
+        == "/api/v1/no-such-endpoint"
+    )
+    page = client.get("/no-such-page/")
+    text = page.content.decode()
+    assert page.status_code == 404 and "页面不存在" in text and "/no-such-page/" in text
+    assert "Not Found" not in text and "The requested resource" not in text

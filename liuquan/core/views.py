@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.http import require_GET
 
 
@@ -16,3 +18,32 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": vendor}, status=503)
     return JsonResponse({"status": "ok", "database": vendor})
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: the API's JSON error contract under /api/, the site's own page everywhere else."""
+    if _api(request):
+        return JsonResponse(
+            {
+                "error": "not_found",
+                "message": f"没有这个接口或记录：{request.path}",
+                "detail": {"path": request.path},
+            },
+            status=404,
+        )
+    return render(request, "core/not_found.html", {"path": request.path}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: said in the reader's terms; the traceback goes to the server's log, never to the page. The
+    page uses no context processor or database, which may be what failed."""
+    if _api(request):
+        body = {"error": "server_error", "message": "服务器内部错误，已记入日志，请稍后再试", "detail": {}}
+        return JsonResponse(body, status=500)
+    return HttpResponse(
+        loader.get_template("core/server_error.html").render({}), status=500, content_type="text/html"
+    )

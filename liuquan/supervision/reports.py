@@ -352,9 +352,9 @@ UNIT_HEADERS = [
     "黄牌",
     "红牌",
 ]
-RULE_HEADERS = ["规则", "名称", "黄牌", "红牌", "合计"]
+RULE_HEADERS = ["规则代码", "名称", "黄牌", "红牌", "合计"]
 HANDLING_HEADERS = [
-    "规则",
+    "规则代码",
     "名称",
     "等级",
     "预警数",
@@ -607,9 +607,9 @@ def to_pdf(data: Monthly) -> bytes:
     pdf.gap(8)
     pdf.heading("三、预警按规则统计", 13)
     pdf.table(
-        ["规则", "名称", "黄牌", "红牌", "合计"],
-        [[line.rule, line.name, line.yellow, line.red, line.yellow + line.red] for line in data.rules],
-        [0.3, 0.4, 0.1, 0.1, 0.1],
+        ["规则", "黄牌", "红牌", "合计"],
+        [[line.name, line.yellow, line.red, line.yellow + line.red] for line in data.rules],
+        [0.55, 0.15, 0.15, 0.15],
     )
     pdf.gap(8)
     pdf.heading("四、预警处置情况", 13)

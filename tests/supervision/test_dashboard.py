@@ -25,6 +25,7 @@ from liuquan.core.testing import login
 from liuquan.org.models import Unit
 from liuquan.supervision import actions as supervision_actions
 from liuquan.supervision import reports, stats, sweep
+from liuquan.supervision import rules as supervision_rules
 from liuquan.supervision.models import Alert, AlertStatus
 from tests.cases.conftest import build_case_world, open_licence
 from tests.cases.conftest import clock as clock  # the fixture
@@ -227,7 +228,8 @@ def test_the_monthly_workbook_has_the_numbers(city, world):
     assert units["140728204201-CWH"][2] == "平遥县" and units["140728204201-CWH"][9] == 1
     rules = {row[0]: row for row in book["按规则"].iter_rows(min_row=2, values_only=True)}
     assert rules["outside_list"][2:] == (0, 1, 1) and rules["time_red"][1] == "超过时限"
-    assert len(rules) == 12  # every rule, with or without alerts
+    # Every rule that cards a unit, with or without alerts; never a marker (provisional_calendar).
+    assert set(rules) == set(supervision_rules.REGISTRY) - {"provisional_calendar"}
     handling = {(row[0], row[2]): row for row in book["预警处置"].iter_rows(min_row=2, values_only=True)}
     raised = sum(row[3] for row in handling.values())
     assert raised == Alert.objects.filter(raised_at__gte=dt.datetime(2026, 11, 1, tzinfo=SHANGHAI)).count()

@@ -75,45 +75,50 @@ class Command(BaseCommand):
             sub.add_argument("--unit", help="unit code (needed when several units use the code)")
 
         listing = verbs.add_parser("list", help="flows and their versions")
-        listing.add_argument("--unit")
-        listing.add_argument("--json", action="store_true")
+        listing.add_argument("--unit", help="only this unit's flows (unit code)")
+        listing.add_argument("--json", action="store_true", help="print JSON instead of text")
         show = verbs.add_parser("show", help="one version as JSON (the newest, draft included, by default)")
         power(show)
-        show.add_argument("--version", type=int)
+        show.add_argument("--version", type=int, help="flow version (default: the one in force)")
         new = verbs.add_parser(
             "new", help="open a draft: from a JSON file, a copy of the version in force, or the template"
         )
         power(new)
         new.add_argument("--from", dest="source", type=Path, help="a flow as JSON (as `show` prints it)")
-        new.add_argument("--actor")
+        new.add_argument("--actor", help="acting person's user name (default: the system steward)")
         edit = verbs.add_parser("edit", help="replace the draft with a flow given as JSON")
         power(edit)
-        edit.add_argument("file", type=Path)
-        edit.add_argument("--actor")
+        edit.add_argument("file", type=Path, help="the flow as JSON (liuquan flows show --json)")
+        edit.add_argument("--actor", help="acting person's user name (default: the system steward)")
         check = verbs.add_parser(
             "check", help="validate the newest version against the law and the unit's staff"
         )
         power(check)
-        check.add_argument("--json", action="store_true")
+        check.add_argument("--json", action="store_true", help="print JSON instead of text")
         publish = verbs.add_parser("publish", help="publish the draft (refused with every problem listed)")
         power(publish)
-        publish.add_argument("--actor")
+        publish.add_argument("--actor", help="acting person's user name (default: the system steward)")
         out = verbs.add_parser(
             "export-bpmn", help="BPMN 2.0 XML with diagram interchange (bpmn.io, Camunda Modeler)"
         )
         power(out)
-        out.add_argument("--version", type=int)
-        out.add_argument("out", type=Path)
+        out.add_argument("--version", type=int, help="flow version (default: the one in force)")
+        out.add_argument("out", type=Path, help="file to write (- for standard output)")
         into = verbs.add_parser("import-bpmn", help="a draft from a BPMN 2.0 file")
-        into.add_argument("file", type=Path)
+        into.add_argument("file", type=Path, help="a BPMN 2.0 file from bpmn.io, Camunda Modeler or Signavio")
         power(into)
         into.add_argument("--publish", action="store_true", help="publish it at once if it is valid")
-        into.add_argument("--actor")
+        into.add_argument("--actor", help="acting person's user name (default: the system steward)")
         svg = verbs.add_parser("export-svg", help="the flow chart or the risk map as SVG")
         power(svg)
-        svg.add_argument("--version", type=int)
-        svg.add_argument("--kind", choices=["flow", "risk"], default="flow")
-        svg.add_argument("out", type=Path)
+        svg.add_argument("--version", type=int, help="flow version (default: the one in force)")
+        svg.add_argument(
+            "--kind",
+            choices=["flow", "risk"],
+            default="flow",
+            help="the flow chart (flow) or the risk map (risk)",
+        )
+        svg.add_argument("out", type=Path, help="file to write (- for standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "handle_" + options["verb"].replace("-", "_"))(options)

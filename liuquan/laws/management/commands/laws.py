@@ -52,15 +52,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         imp = sub.add_parser("import", help="import (or re-import) a corpus directory with db.sqlite3")
-        imp.add_argument("directory", type=Path)
+        imp.add_argument(
+            "directory", type=Path, help="a LawRefBook-style corpus directory (e.g. ../shared/data/laws)"
+        )
         imp.add_argument("--actor", help="acting person's user name (default: the system steward)")
-        imp.add_argument("--json", action="store_true")
+        imp.add_argument("--json", action="store_true", help="print JSON instead of text")
 
         show = sub.add_parser("show", help="a law's versions, or one article's text")
         show.add_argument("name", help="the law's name, e.g. 行政许可法 or 《中华人民共和国行政许可法》")
         show.add_argument("--article", help="an article number, e.g. 第三十二条 or 第十二条之一")
         show.add_argument("--on", type=date.fromisoformat, help="the version in force on YYYY-MM-DD")
-        show.add_argument("--json", action="store_true")
+        show.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "handle_" + options["verb"])(options)

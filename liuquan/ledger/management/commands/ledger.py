@@ -20,11 +20,11 @@ class Command(BaseCommand):
             help="re-hash the log, check checkpoints, and compare every ledgered "
             "record with its latest entry (exit 1 on any finding)",
         )
-        verify.add_argument("--json", action="store_true")
+        verify.add_argument("--json", action="store_true", help="print JSON instead of text")
         sub.add_parser("key", help="print the verifier key of the checkpoint signer")
         receipt = sub.add_parser("receipt", help="print a receipt (C2SP tlog-proof) for an entry or a record")
         target = receipt.add_mutually_exclusive_group(required=True)
-        target.add_argument("--index", type=int)
+        target.add_argument("--index", type=int, help="the entry's index in the log")
         target.add_argument("--record", help="TYPE:ID, e.g. org.Unit:12 (its latest entry)")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="verb", required=True)
         units = sub.add_parser("units", help="list units with their codes, regions and heads")
         units.add_argument("--region", help="only units in this region code's subtree")
-        units.add_argument("--json", action="store_true")
+        units.add_argument("--json", action="store_true", help="print JSON instead of text")
 
         assign = sub.add_parser("assign-oversight", help="assign an area of work to a leader (分管)")
         assign.add_argument("--unit", required=True, help="unit code")
@@ -34,15 +34,17 @@ class Command(BaseCommand):
             help="written reason when the principal must oversee a restricted area",
         )
         assign.add_argument("--actor", help="acting person's user name (default: the system steward)")
-        assign.add_argument("--json", action="store_true")
+        assign.add_argument("--json", action="store_true", help="print JSON instead of text")
 
         end = sub.add_parser("end-oversight", help="end an oversight assignment")
-        end.add_argument("id", type=int)
-        end.add_argument("--actor")
+        end.add_argument("id", type=int, help="the assignment's id (liuquan org exceptions --json)")
+        end.add_argument("--actor", help="acting person's user name (default: the system steward)")
 
         exceptions = sub.add_parser("exceptions", help="recorded exceptions to 五个不直接分管")
-        exceptions.add_argument("--actor")
-        exceptions.add_argument("--json", action="store_true")
+        exceptions.add_argument(
+            "--actor", help="acting person's user name: the read is logged for supervisors"
+        )
+        exceptions.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "handle_" + options["verb"].replace("-", "_"))(options)

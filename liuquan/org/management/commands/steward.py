@@ -25,6 +25,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["password_stdin"]:
             password = sys.stdin.readline().rstrip("\n")
+        elif not sys.stdin.isatty():
+            raise InvalidInput(
+                "没有可输入密码的终端：请加 --password-stdin，从标准输入传入密码",
+                message_en="No terminal to type the password on: pass it on standard input with --password-stdin",
+                field="password",
+            )
         else:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):

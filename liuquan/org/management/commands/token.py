@@ -19,10 +19,10 @@ class Command(BaseCommand):
         create.add_argument("--user", required=True, help="user name the token acts as")
         create.add_argument("--label", default="", help="what the token is for")
         listing = sub.add_parser("list", help="list a person's tokens (prefixes only)")
-        listing.add_argument("--user", required=True)
-        listing.add_argument("--json", action="store_true")
+        listing.add_argument("--user", required=True, help="whose tokens (user name)")
+        listing.add_argument("--json", action="store_true", help="print JSON instead of text")
         revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
-        revoke.add_argument("prefix")
+        revoke.add_argument("prefix", help="the token's first characters, as token list shows them")
 
     def handle(self, *args: Any, **options: Any) -> None:
         system = actions.system_person()

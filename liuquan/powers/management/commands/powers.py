@@ -26,17 +26,17 @@ class Command(BaseCommand):
             "(exit 0: every row imported; 2: some rows reported; 1: a file could not be read, "
             "nothing written)",
         )
-        load.add_argument("files", nargs="+", type=Path)
+        load.add_argument("files", nargs="+", type=Path, help="one or more .xls/.xlsx workbooks")
         load.add_argument("--unit", required=True, help="unit code")
         load.add_argument("--dry-run", action="store_true", help="read and check only; write nothing")
         load.add_argument("--strict", action="store_true", help="write nothing if any row is rejected")
-        load.add_argument("--json", action="store_true")
+        load.add_argument("--json", action="store_true", help="print JSON instead of text")
         load.add_argument("--actor", help="acting person's user name (default: the system steward)")
         out = sub.add_parser("export", help="export an edition in the common layout")
-        out.add_argument("--unit", required=True)
+        out.add_argument("--unit", required=True, help="unit code, e.g. 140700-MZJ")
         out.add_argument("--edition", type=int, help="edition number (default: the latest)")
-        out.add_argument("--format", choices=["xlsx", "csv", "json"], required=True)
-        out.add_argument("out", type=Path)
+        out.add_argument("--format", choices=["xlsx", "csv", "json"], required=True, help="file format")
+        out.add_argument("out", type=Path, help="file to write (- for standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verb"] == "import":

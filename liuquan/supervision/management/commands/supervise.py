@@ -26,20 +26,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         verbs = parser.add_subparsers(dest="verb", required=True)
         run = verbs.add_parser("sweep", help="run every enabled rule over what is new; idempotent")
-        run.add_argument("--json", action="store_true")
+        run.add_argument("--json", action="store_true", help="print JSON instead of text")
         run.add_argument("--today", help="YYYY-MM-DD (for replaying a day; default: today)")
         listing = verbs.add_parser("rules", help="the rules with their settings")
-        listing.add_argument("--json", action="store_true")
+        listing.add_argument("--json", action="store_true", help="print JSON instead of text")
         change = verbs.add_parser("set-rule", help="switch a rule or change its parameters (纪检)")
-        change.add_argument("rule")
-        change.add_argument("--disable", action="store_true")
+        change.add_argument("rule", help="the rule's name, as supervise rules lists them")
+        change.add_argument("--disable", action="store_true", help="switch the rule off (default: on)")
         change.add_argument("--params", default="{}", help="JSON, e.g. '{\"max_returns\": 3}'")
         change.add_argument("--note", required=True, help="why")
         change.add_argument("--actor", help="acting inspector's user name (default: the system steward)")
         export = verbs.add_parser("export", help="the case event log for process mining (PM4Py)")
-        export.add_argument("--format", choices=["xes", "ocel"], required=True)
-        export.add_argument("--unit")
-        export.add_argument("out", type=Path)
+        export.add_argument(
+            "--format",
+            choices=["xes", "ocel"],
+            required=True,
+            help="XES (process mining) or OCEL 2.0 (object-centric, JSON)",
+        )
+        export.add_argument("--unit", help="only this unit's cases (unit code)")
+        export.add_argument("out", type=Path, help="file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "handle_" + options["verb"].replace("-", "_"))(options)
