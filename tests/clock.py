@@ -28,7 +28,6 @@ class Clock:
     def __init__(self) -> None:
         self._travel = time_machine.travel(START.astimezone(dt.UTC), tick=True)
         self._traveller = self._travel.start()
-        self._frozen = False
 
     def stop(self) -> None:
         self._travel.stop()
@@ -47,11 +46,6 @@ class Clock:
         if moment.tzinfo is None:
             raise ValueError(f"the test clock takes aware times only, got {moment!r}")
         self._traveller.move_to(moment.astimezone(dt.UTC), tick=tick)
-        self._frozen = not tick
-
-    def freeze(self) -> None:
-        """Stop the clock where it is."""
-        self.set(self.now)
 
     def advance(self, **delta: float) -> dt.datetime:
         """Move the clock on by a timedelta's keyword arguments; returns the new time in Beijing."""

@@ -38,7 +38,7 @@ WORKING_STATUSES = (CaseStatus.OPEN, CaseStatus.SUSPENDED)
 
 def provisional_by_year() -> dict[int, int]:
     """Running cases whose due date was counted on a provisional calendar (到期日暂定), by the year their
-    due date falls in: what entering that year's holiday notice will settle."""
+    due date falls in: the years whose holiday notice the data steward is asked to enter."""
     rows = (
         Case.objects.filter(
             provisional=True,
