@@ -58,7 +58,10 @@ def var_dir() -> Path:
     """The writable data directory (SQLite database, signing keys, uploads); created if missing."""
     path = Path(os.environ.get("LIUQUAN_VAR_DIR") or Path.cwd() / "var").resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The database, the keys and the applicants' documents: nobody else on the machine reads them.
+        if path.stat().st_uid == os.geteuid() and path.stat().st_mode & 0o077:
+            path.chmod(0o700)
         probe = path / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
@@ -88,9 +91,18 @@ def database(var: Path) -> dict[str, Any]:
     """Embedded SQLite in WAL mode by default; PostgreSQL when LIUQUAN_DATABASE_URL is set."""
     url = os.environ.get("LIUQUAN_DATABASE_URL", "").strip()
     if not url:
+        name = var / "liuquan.sqlite3"
+        # Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode); an
+        # older installation's readable file is tightened.
+        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": var / "liuquan.sqlite3",
+            "NAME": name,
             "OPTIONS": {
                 # WAL lets readers go on while one writer commits; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue instead of failing with "database is locked" on upgrade.

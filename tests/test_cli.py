@@ -164,7 +164,11 @@ def test_a_fresh_directory_migrates_and_serves_health(tmp_path):
     result = liuquan(tmp_path, "migrate", "-v0")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "liuquan.sqlite3").exists()
-    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    # Nobody else on the machine reads the database, its WAL, the keys or the documents.
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+    for name in ("secret_key", "liuquan.sqlite3", "liuquan.sqlite3-wal", "liuquan.sqlite3-shm"):
+        path = tmp_path / "var" / name
+        assert not path.exists() or path.stat().st_mode & 0o077 == 0, name
     result = liuquan(
         tmp_path,
         "shell",
@@ -283,3 +287,15 @@ def test_unknown_addresses_answer_in_the_readers_terms(db, client):
     text = page.content.decode()
     assert page.status_code == 404 and "页面不存在" in text and "/no-such-page/" in text
     assert "Not Found" not in text and "The requested resource" not in text
+
+
+def test_an_older_readable_data_directory_is_tightened(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    (var / "liuquan.sqlite3").touch(mode=0o644)
+    (var / "liuquan.sqlite3").chmod(0o644)
+    var.chmod(0o755)
+    result = liuquan(tmp_path, "migrate", "-v0")
+    assert result.returncode == 0, result.stderr
+    assert var.stat().st_mode & 0o777 == 0o700
+    assert (var / "liuquan.sqlite3").stat().st_mode & 0o777 == 0o600

@@ -58,16 +58,36 @@ def root() -> Path:
 
 
 def store(data: bytes) -> str:
-    """Write the bytes once under their SHA-256 (atomically) and return the hex digest."""
+    """Write the bytes once under their SHA-256 and return the hex digest. The file is on disk (written,
+    synced, renamed into place, its folder synced) before this returns, so a case that commits never
+    names a document a crash could lose; only its owner may read it (0600, folders 0700)."""
     digest = hashlib.sha256(data).hexdigest()
     folder = root() / digest[:2]
     path = folder / digest
     if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
+        root().mkdir(mode=0o700, parents=True, exist_ok=True)  # parents=True alone: default modes
+        folder.mkdir(mode=0o700, exist_ok=True)
         partial = folder / f".{digest}.{os.getpid()}.part"
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        _sync_directory(folder)
     return digest
+
+
+def _sync_directory(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read(digest: str) -> bytes:

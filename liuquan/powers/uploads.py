@@ -10,6 +10,7 @@ swept when the same person stages a new upload.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import shutil
@@ -78,12 +79,15 @@ def stage(person_id: int, files: Iterable[UploadedFile]) -> str:
     _sweep(person_id)
     token = secrets.token_urlsafe(18)
     folder = _root(person_id) / token
-    folder.mkdir(parents=True)
+    for level in (folder.parent.parent, folder.parent):
+        level.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700)
     try:
         for position, upload in enumerate(chosen, start=1):
             # One folder per file keeps the uploaded name (messages quote it) and allows duplicates.
-            (folder / f"{position:02d}").mkdir()
-            with (folder / f"{position:02d}" / _safe_name(upload.name or "")).open("wb") as out:
+            (folder / f"{position:02d}").mkdir(mode=0o700)
+            target = folder / f"{position:02d}" / _safe_name(upload.name or "")
+            with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
     except OSError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from liuquan.cases.models import Breach
@@ -62,3 +63,70 @@ def test_a_case_through_the_api(source):  # noqa: F811
     assert Client().get(f"/api/v1/public/cases/{case['number']}", {"code": "WRONG"}).status_code == 404
     other = login(Client(), world.person("clerk_b"))
     assert other.get(f"/api/v1/cases/{case['id']}").status_code == 403
+
+
+def _open(client: Client, unit_code: str):
+    return send(
+        client,
+        "/api/v1/cases",
+        {"unit": unit_code, "power": "XK001", "applicant": {"name": "某协会"}, "subject": "成立登记"},
+    )
+
+
+def test_only_the_acceptance_post_or_the_applicant_opens_a_case(source):  # noqa: F811
+    import datetime as dt
+
+    from liuquan.cases import actions
+    from liuquan.cases.models import Case
+    from liuquan.core.errors import Forbidden
+    from liuquan.org.actions import public_person
+    from liuquan.org.models import PostHolding
+
+    world, _, _ = source
+    # 纪检, 审计 and 改革办 reach the unit through their region, the reviewer and the head are its own staff:
+    # none holds 受理岗, so none may manufacture a case (and with it late steps and alerts) against it.
+    for key in ("inspector", "auditor", "reform_office", "reviewer", "head", "clerk_b"):
+        refused = _open(login(Client(), world.person(key)), world.dept_a.code)
+        assert refused.status_code == 403, (key, refused.content)
+        assert json.loads(refused.content)["error"] == "forbidden"
+        with pytest.raises(Forbidden):
+            actions.do_open_case(
+                actor=world.person(key),
+                unit=world.dept_a,
+                power_code="XK001",
+                applicant=actions.Applicant(name="某协会"),
+            )
+    assert not Case.objects.exists()
+    assert _open(login(Client(), world.person("clerk")), world.dept_a.code).status_code == 201
+    # The applicant, through the portal's public account, always may.
+    actions.do_open_case(
+        actor=public_person(),
+        unit=world.dept_a,
+        power_code="XK001",
+        applicant=actions.Applicant(name="某协会"),
+    )
+    # A holding that has ended no longer counts, even when the row was ended behind the actions' back.
+    PostHolding.objects.filter(person=world.person("clerk"), post__name="受理岗").update(
+        until=dt.date(2026, 1, 1)
+    )
+    assert _open(login(Client(), world.person("clerk")), world.dept_a.code).status_code == 403
+    assert Case.objects.count() == 2
+
+
+def test_a_supervisors_api_read_of_a_case_is_logged(source):  # noqa: F811
+    from liuquan.core.models import AccessLog
+
+    world, _, _ = source
+    made = _open(login(Client(), world.person("clerk")), world.dept_a.code)
+    case_id = json.loads(made.content)["id"]
+    assert login(Client(), world.person("clerk")).get(f"/api/v1/cases/{case_id}").status_code == 200
+    assert not AccessLog.objects.exists()  # the unit's own staff at work
+    inspector = login(Client(), world.person("inspector"))
+    assert inspector.get(f"/api/v1/cases/{case_id}").status_code == 200
+    logged = AccessLog.objects.get()
+    assert (logged.person, logged.record_type, logged.record_id, logged.channel) == (
+        world.person("inspector"),
+        "cases.Case",
+        str(case_id),
+        "api",
+    )
