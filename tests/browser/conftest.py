@@ -58,7 +58,18 @@ def playwright_session() -> Iterator[Playwright]:
     except ImportError as exc:  # pragma: no cover - playwright is a test dependency
         _unavailable(f"the playwright package is not importable ({exc})")
         raise
-    manager = sync_playwright().start()
+    # Playwright's driver and the browser run on the machine's own clock. The tests' clock is Python's
+    # (tests/clock.py); CI's third run moves the machine's clock with libfaketime for this process, which
+    # neither Node nor Chromium runs well under, and their clock is not what the tests check.
+    moved = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name.startswith("FAKETIME") or (name == "LD_PRELOAD" and "faketime" in os.environ[name])
+    }
+    try:
+        manager = sync_playwright().start()
+    finally:
+        os.environ.update(moved)
     try:
         yield manager
     finally:
