@@ -166,6 +166,12 @@ LIUQUAN_SITE_NAME = _("Six Powers Governance")
 LIUQUAN_LEDGER_ORIGIN = os.environ.get("LIUQUAN_LEDGER_ORIGIN", "liuquan.localhost/ledger")
 LIUQUAN_CHECKPOINT_SECONDS = config.env_int("LIUQUAN_CHECKPOINT_SECONDS", 10)
 LIUQUAN_CHECKPOINT_ENTRIES = config.env_int("LIUQUAN_CHECKPOINT_ENTRIES", 1000)
+# Limits on the public side (README, Production): applications per address and hour on the portal; wrong
+# query codes per case number and per address in 15 minutes; one case's documents in MB.
+LIUQUAN_APPLICATIONS_PER_HOUR = config.env_int("LIUQUAN_APPLICATIONS_PER_HOUR", 30)
+LIUQUAN_WRONG_CODES_PER_CASE = config.env_int("LIUQUAN_WRONG_CODES_PER_CASE", 10)
+LIUQUAN_WRONG_CODES_PER_ADDRESS = config.env_int("LIUQUAN_WRONG_CODES_PER_ADDRESS", 100)
+LIUQUAN_CASE_FILES_MB = config.env_int("LIUQUAN_CASE_FILES_MB", 50)
 # Supervision runs its rules over a case right after it moves (besides the periodic sweep); 0 leaves it
 # to the sweep alone (a bulk import of history, say).
 LIUQUAN_SUPERVISE_ON_EVENT = config.env_flag("LIUQUAN_SUPERVISE_ON_EVENT", True)

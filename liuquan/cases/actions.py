@@ -16,17 +16,18 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import engine
 from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
-from liuquan.core import rows
+from liuquan.core import limits, rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.flows import queries as flow_queries
@@ -309,12 +310,47 @@ def check_applicant(applicant: Applicant) -> None:
         )
 
 
-def check_open_case(*, actor: Person, unit: Unit, power_code: str, applicant: Applicant) -> ProcessDefinition:
+# Applications one address may file per hour on the portal (LIUQUAN_APPLICATIONS_PER_HOUR): a township
+# office filing for its villagers stays well inside it; a script filling the disk and the permanent record
+# does not.
+APPLICATION_WINDOW = timedelta(hours=1)
+
+
+def _apply_limits(address: str) -> list[limits.Limit]:
+    return [
+        limits.Limit(f"apply:addr:{address[:60]}", settings.LIUQUAN_APPLICATIONS_PER_HOUR, APPLICATION_WINDOW)
+    ]
+
+
+def check_files_size(existing: int, files: list[tuple[str, str, bytes, str]] | None) -> None:
+    """A case's documents stay within LIUQUAN_CASE_FILES_MB, all submissions together."""
+    mb = settings.LIUQUAN_CASE_FILES_MB
+    total = existing + sum(len(data) for _, _, data, _ in files or [])
+    if total > mb * 1024 * 1024:
+        raise InvalidInput(
+            f"一件申请的材料合计不能超过 {mb} MB",
+            message_en=f"A case's documents add up to at most {mb} MB",
+            field="files",
+        )
+
+
+def check_open_case(
+    *,
+    actor: Person,
+    unit: Unit,
+    power_code: str,
+    applicant: Applicant,
+    files: list[tuple[str, str, bytes, str]] | None = None,
+    address: str | None = None,
+) -> ProcessDefinition:
     """Who may open (登记) a case: the applicant, through the portal (the public account), or a person
     holding the post of the flow's first step (受理) in the unit. A supervisor, an auditor or the reform
     office never does: a case they opened could manufacture late cases, and so alerts, against a unit."""
     definition = _flow_for(unit, power_code)
     check_applicant(applicant)
+    check_files_size(0, files)
+    if address is not None:
+        limits.check(_apply_limits(address))
     if actor.username in (PUBLIC_USERNAME, SYSTEM_USERNAME):
         return definition
     first = definition.flow.step(definition.flow.start)
@@ -346,9 +382,12 @@ def do_open_case(
     subject: str = "",
     source: str = "console",
     files: list[tuple[str, str, bytes, str]] | None = None,  # (name, material, data, content type)
+    address: str | None = None,  # the applicant's address on the portal, for its hourly limit
 ) -> Opened:
     """Open a case under a published power with a published flow; it starts at the flow's first step."""
-    definition = check_open_case(actor=actor, unit=unit, power_code=power_code, applicant=applicant)
+    definition = check_open_case(
+        actor=actor, unit=unit, power_code=power_code, applicant=applicant, files=files, address=address
+    )
     code = new_query_code()
     now = timezone.now()
     with action("cases.open", actor=actor) as act:
@@ -377,6 +416,8 @@ def do_open_case(
         _start_step(act, case, definition.flow.start, at=now)
         _event(act, case, "opened", text="已收到申请", person=actor)
         _save(act, case)
+        if address is not None:
+            limits.count(_apply_limits(address))
     return Opened(case=case, query_code=code)
 
 
@@ -719,12 +760,32 @@ def _apply(
 # The applicant's side -----------------------------------------------------------------------------
 
 
-def find_by_query(number: str, code: str) -> Case:
-    """A case by its number and query code (both needed: the number alone reveals nothing)."""
+# Wrong query codes allowed per window: few for one case number, from anywhere (nobody tries many codes
+# for one case), many from one address (one person's typos do not lock out a whole shared address).
+# Set by LIUQUAN_WRONG_CODES_PER_CASE and LIUQUAN_WRONG_CODES_PER_ADDRESS.
+TRACK_WINDOW = timedelta(minutes=15)
+
+
+def _track_limits(number: str, address: str) -> list[limits.Limit]:
+    return [
+        limits.Limit(
+            f"track:case:{number.strip()[:60]}", settings.LIUQUAN_WRONG_CODES_PER_CASE, TRACK_WINDOW
+        ),
+        limits.Limit(f"track:addr:{address[:60]}", settings.LIUQUAN_WRONG_CODES_PER_ADDRESS, TRACK_WINDOW),
+    ]
+
+
+def find_by_query(number: str, code: str, *, address: str = "unknown") -> Case:
+    """A case by its number and query code (both needed: the number alone reveals nothing). Wrong codes
+    count against the number and the caller's address (TooManyAttempts once either is used up), in the
+    database, so every worker and channel shares the count."""
     from liuquan.core.errors import NotFound
 
+    guarded = _track_limits(number, address)
+    limits.check(guarded)
     case = Case.objects.select_related("definition", "unit").filter(number=number.strip()).first()
     if case is None or not code or not secrets.compare_digest(case.query_digest, query_digest(code)):
+        limits.count(guarded)
         raise NotFound("办件编号或查询码不正确", message_en="Unknown case number or query code", field="code")
     return case
 
@@ -745,6 +806,8 @@ def do_supplement(
             raise InvalidInput(
                 "请上传补正材料或说明", message_en="Upload the missing material or explain", field="files"
             )
+        stored = CaseFile.objects.filter(case=locked).aggregate(total=Sum("size"))["total"] or 0
+        check_files_size(stored, files)
         now = timezone.now()
         for name, material, data, content_type in files or []:
             _store_file(act, locked, name, material, data, content_type, now)

@@ -4,9 +4,12 @@ applicant's public view by number + query code, and the ingest endpoint for othe
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
+from axes.helpers import get_client_ip_address
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from ninja.params import functions as param_functions
 
 from liuquan.api.auth import AUTH
 from liuquan.cases import actions, ingest
@@ -217,10 +220,21 @@ def advance(request: HttpRequest, case_id: int, payload: AdvanceIn) -> CaseOut:
 @router.get(
     "/public/cases/{number}",
     response=PublicCaseOut,
-    summary="The applicant's view of a case (number + query code; no personal data)",
+    summary="The applicant's view of a case (number + the query code in the X-Query-Code header; no personal data)",
 )
-def public_case(request: HttpRequest, number: str, code: str = "") -> PublicCaseOut:
-    case = actions.find_by_query(number, code)
+def public_case(
+    request: HttpRequest,
+    number: str,
+    query_code: Annotated[str, param_functions.Header(alias="X-Query-Code")] = "",
+) -> PublicCaseOut:
+    if "code" in request.GET:  # a code in an address ends up in logs, histories and referrers
+        raise InvalidInput(
+            "查询码不能放在网址里：请放在请求头 X-Query-Code 中",
+            message_en="Send the query code in the X-Query-Code header, never in the address",
+            field="code",
+        )
+    address = get_client_ip_address(request) or "unknown"
+    case = actions.find_by_query(number, query_code, address=address)
     flow = case.definition.flow
     step = flow.step(case.current_step) if case.current_step else None
     return PublicCaseOut(

@@ -14,8 +14,8 @@ from django.conf import settings
 
 from liuquan.core.errors import InvalidInput
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_FILES = 20
+MAX_BYTES = 10 * 1024 * 1024  # one file
+MAX_FILES = 20  # files in one submission (one case's in all: settings.LIUQUAN_CASE_FILES_MB)
 # Extension → (content type, the magic bytes a real file of that type starts with).
 TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("application/pdf", (b"%PDF-",)),

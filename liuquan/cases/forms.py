@@ -182,8 +182,22 @@ class RateForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    """撤回: the query code again and an explicit confirmation, so neither a borrowed session nor a slip
+    of the mouse withdraws an application."""
+
+    code = forms.CharField(
+        label=_("Query code"),
+        max_length=20,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("The query code you received when you applied."),
+    )
     reason = forms.CharField(
         label=_("Why you withdraw (optional)"), required=False, max_length=300, widget=forms.TextInput()
+    )
+    confirm = forms.BooleanField(
+        label=_("I withdraw this application; it cannot be undone."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from liuquan.cases import actions, queries
 from liuquan.cases.forms import ApplyForm, RateForm, SupplementForm, TrackForm, WithdrawForm
 from liuquan.cases.models import Case
-from liuquan.core.errors import DomainError, NotFound
+from liuquan.core.errors import DomainError, NotFound, TooManyAttempts
 from liuquan.org.actions import public_person
 
 OPENED_KEY = "cases.opened"  # the new case's number and query code, until the page shows them once
@@ -30,8 +29,6 @@ TRACKED_KEY = "cases.tracked"  # numbers this session proved with their query co
 TRACKED_MAX = 20
 # Wrong number/code pairs per client address before it must wait; the code has 50 bits, so this only
 # keeps a guesser from hammering the database.
-GUESS_LIMIT = 20
-GUESS_WINDOW = 15 * 60
 APPLICANT_FIELDS = {"applicant_name": "applicant_name", "applicant_id_number": "id_number"}
 
 
@@ -74,6 +71,7 @@ def apply(request: HttpRequest, unit: str, power: str) -> HttpResponse:
                     subject=data["subject"],
                     source="portal",
                     files=form.uploads,
+                    address=_address(request),
                 )
             except DomainError as exc:
                 field = APPLICANT_FIELDS.get(str(exc.detail.get("field", "")))
@@ -95,8 +93,8 @@ def applied(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/applied.html", {"opened": opened})
 
 
-def _guess_key(request: HttpRequest) -> str:
-    return f"cases.track.failures:{get_client_ip_address(request) or 'unknown'}"
+def _address(request: HttpRequest) -> str:
+    return get_client_ip_address(request) or "unknown"
 
 
 @never_cache
@@ -108,19 +106,12 @@ def track(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST":
-        key = _guess_key(request)
-        if (cache.get(key) or 0) >= GUESS_LIMIT:
-            error = _("Too many wrong attempts from your address. Try again in a quarter of an hour.")
-            return render(request, "cases/track.html", {"form": form, "error": error}, status=429)
         if form.is_valid():
             try:
-                case = actions.find_by_query(form.cleaned_data["number"], form.cleaned_data["code"])
-            except NotFound as exc:
-                if not cache.add(key, 1, GUESS_WINDOW):
-                    try:
-                        cache.incr(key)
-                    except ValueError:  # expired between add and incr
-                        cache.add(key, 1, GUESS_WINDOW)
+                case = actions.find_by_query(
+                    form.cleaned_data["number"], form.cleaned_data["code"], address=_address(request)
+                )
+            except (NotFound, TooManyAttempts) as exc:
                 error = exc.localized_message()
                 status = exc.http_status
             else:
@@ -145,7 +136,7 @@ def _page(request: HttpRequest, case: Case, status: int = 200, **forms: Any) -> 
         "supplement_form": forms.get("supplement_form")
         or (SupplementForm() if view.may_supplement else None),
         "rate_form": forms.get("rate_form") or (RateForm() if view.may_rate else None),
-        "withdraw_form": WithdrawForm() if view.may_withdraw else None,
+        "withdraw_form": (forms.get("withdraw_form") or WithdrawForm()) if view.may_withdraw else None,
     }
     return render(request, "cases/track_case.html", context, status=status)
 
@@ -214,11 +205,16 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     if case is None:
         return _back_to_track(number)
     form = WithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _page(request, case, 422, withdraw_form=form)
     try:
-        actions.do_withdraw(actor=public_person(), case=case, reason=reason)
+        checked = actions.find_by_query(number, form.cleaned_data["code"], address=_address(request))
+        actions.do_withdraw(actor=public_person(), case=checked, reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        messages.error(request, exc.localized_message())
-        return _page(request, case, exc.http_status)
+        if exc.detail.get("field") == "code":
+            form.add_error("code", exc.localized_message())
+        else:
+            messages.error(request, exc.localized_message())
+        return _page(request, case, exc.http_status, withdraw_form=form)
     messages.success(request, _("Your application was withdrawn."))
     return redirect("cases:track_case", number=number)

@@ -88,3 +88,11 @@ class ConfigurationError(DomainError):
     code = "configuration"
     http_status = 503
     exit_code = 78  # EX_CONFIG from sysexits.h
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts from one source in the current window (HTTP 429)."""
+
+    code = "too_many_attempts"
+    http_status = 429
+    exit_code = 5

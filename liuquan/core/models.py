@@ -24,3 +24,19 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} read {self.record_type}:{self.record_id}"
+
+
+class AttemptWindow(models.Model):
+    """Failed guesses of one kind from one source (an address, a case number) in a fixed time window:
+    shared by every worker and process through the database, so a limit holds however the site is run."""
+
+    key = models.CharField(max_length=120, unique=True)  # "track:addr:203.0.113.9", "track:case:…"
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("attempt window")
+        verbose_name_plural = _("attempt windows")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -11,10 +11,12 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from liuquan.cases import actions
 from liuquan.cases.models import Breach, Case, CaseFile, CaseStatus, Rating
-from liuquan.core.testing import PASSWORD, assert_max_queries, login
+from liuquan.core.models import AttemptWindow
+from liuquan.core.testing import PASSWORD, api_json, assert_max_queries, login
 from liuquan.org.actions import public_person
 from tests.cases.conftest import APPLICANT, complete, give_posts, open_licence, publish_flow
 from tests.clock import SHANGHAI
@@ -48,6 +50,7 @@ def apply_data(**files) -> dict[str, object]:
 
 
 def public_open(world, **kwargs) -> actions.Opened:
+    options = {"files": [("申请书.pdf", "申请书", PDF, "application/pdf")]} | kwargs
     return actions.do_open_case(
         actor=public_person(),
         unit=world.dept_a,
@@ -55,8 +58,7 @@ def public_open(world, **kwargs) -> actions.Opened:
         applicant=APPLICANT,
         subject="申请成立志愿者协会",
         source="portal",
-        files=[("申请书.pdf", "申请书", PDF, "application/pdf")],
-        **kwargs,
+        **options,
     )
 
 
@@ -160,18 +162,58 @@ def test_tracking_needs_the_right_number_and_code_and_shows_no_personal_data(cas
     assert Client().post("/cases/track/", {"number": number, "code": f" {code.lower()} "}).status_code == 302
 
 
-def test_guessing_is_throttled(case_world):
-    opened = public_open(case_world)
-    client = Client()
-    for _ in range(20):
-        assert (
-            client.post("/cases/track/", {"number": opened.case.number, "code": "WRONGCODE2"}).status_code
-            == 404
-        )
-    assert (
-        client.post("/cases/track/", {"number": opened.case.number, "code": opened.query_code}).status_code
-        == 429
+def test_guessing_a_code_is_limited_per_case_and_shared_by_every_channel(case_world, settings):
+    opened, other = public_open(case_world), public_open(case_world)
+    number = opened.case.number
+    # Ten wrong codes for one case, from ten addresses and both channels: the count is in the database.
+    for attempt in range(settings.LIUQUAN_WRONG_CODES_PER_CASE):
+        address = f"198.51.100.{attempt}"
+        if attempt % 2:
+            wrong = Client(REMOTE_ADDR=address).get(
+                f"/api/v1/public/cases/{number}", headers={"X-Query-Code": "WRONGCODE2"}
+            )
+        else:
+            wrong = Client(REMOTE_ADDR=address).post(
+                "/cases/track/", {"number": number, "code": "WRONGCODE2"}
+            )
+        assert wrong.status_code == 404
+    # Then even the right code waits, from anywhere: nobody tries many codes for one case.
+    right = Client(REMOTE_ADDR="198.51.100.200").post(
+        "/cases/track/", {"number": number, "code": opened.query_code}
     )
+    assert right.status_code == 429 and "分钟后再试" in text(right)
+    api = Client().get(f"/api/v1/public/cases/{number}", headers={"X-Query-Code": opened.query_code})
+    assert api.status_code == 429 and api_json(api)["error"] == "too_many_attempts"
+    # Another applicant's case is not locked, and after the window it opens again.
+    tracking(other)
+    AttemptWindow.objects.update(window_start=timezone.now() - actions.TRACK_WINDOW)
+    assert Client().post("/cases/track/", {"number": number, "code": opened.query_code}).status_code == 302
+
+
+def test_one_persons_typos_do_not_lock_out_a_shared_address(case_world, settings):
+    cases = [public_open(case_world) for _ in range(3)]
+    shared = "203.0.113.7"  # a township office, a school, a mobile network's gateway
+    for case in cases[:2]:
+        for _ in range(settings.LIUQUAN_WRONG_CODES_PER_CASE - 1):
+            wrong = Client(REMOTE_ADDR=shared).post(
+                "/cases/track/", {"number": case.case.number, "code": "X1"}
+            )
+            assert wrong.status_code == 404
+    neighbour = Client(REMOTE_ADDR=shared)
+    assert (
+        neighbour.post(
+            "/cases/track/", {"number": cases[2].case.number, "code": cases[2].query_code}
+        ).status_code
+        == 302
+    )
+    # But an address that tries codes for case after case is stopped.
+    AttemptWindow.objects.filter(key=f"track:addr:{shared}").update(
+        count=settings.LIUQUAN_WRONG_CODES_PER_ADDRESS
+    )
+    stopped = Client(REMOTE_ADDR=shared).post(
+        "/cases/track/", {"number": cases[2].case.number, "code": cases[2].query_code}
+    )
+    assert stopped.status_code == 429
 
 
 def test_correction_and_supplement_round_trip(case_world):
@@ -450,12 +492,56 @@ def test_the_head_terminates_and_the_applicant_withdraws(case_world):
     assert "终止办理：申请人已注销" in html and 'data-testid="rate-form"' not in html
 
     applicant = tracking(withdrawn)
-    assert (
-        applicant.post(
-            f"/cases/track/{withdrawn.case.number}/withdraw/", {"reason": "材料另行提交"}
-        ).status_code
-        == 302
-    )
+    url = f"/cases/track/{withdrawn.case.number}/withdraw/"
+    # The tracking session alone does not withdraw: the code again, and the box ticked.
+    unconfirmed = applicant.post(url, {"reason": "材料另行提交", "code": withdrawn.query_code})
+    assert unconfirmed.status_code == 422 and "勾选" in text(unconfirmed)
+    no_code = applicant.post(url, {"reason": "材料另行提交", "confirm": "on"})
+    assert no_code.status_code == 422
+    wrong = applicant.post(url, {"reason": "材料另行提交", "code": "WRONGCODE9", "confirm": "on"})
+    assert wrong.status_code == 404 and "查询码不正确" in text(wrong)
+    assert Case.objects.get(pk=withdrawn.case.pk).status != CaseStatus.WITHDRAWN
+    done = applicant.post(url, {"reason": "材料另行提交", "code": withdrawn.query_code, "confirm": "on"})
+    assert done.status_code == 302
     assert Case.objects.get(pk=withdrawn.case.pk).status == CaseStatus.WITHDRAWN
-    again = applicant.post(f"/cases/track/{withdrawn.case.number}/withdraw/", {})
+    again = applicant.post(url, {"code": withdrawn.query_code, "confirm": "on"})
     assert again.status_code == 409 and "已办结" in text(again)
+
+
+def test_one_address_files_a_bounded_number_of_applications_an_hour(case_world, settings):
+    busy = "192.0.2.44"
+    AttemptWindow.objects.create(
+        key=f"apply:addr:{busy}",
+        window_start=timezone.now(),
+        count=settings.LIUQUAN_APPLICATIONS_PER_HOUR - 1,
+    )
+    assert Client(REMOTE_ADDR=busy).post(f"/cases/apply/{UNIT}/XK001/", apply_data()).status_code == 302
+    refused = Client(REMOTE_ADDR=busy).post(f"/cases/apply/{UNIT}/XK001/", apply_data())
+    assert refused.status_code == 429 and "分钟后再试" in text(refused)
+    assert Case.objects.count() == 1  # the refused one wrote nothing
+    assert (
+        Client(REMOTE_ADDR="192.0.2.45").post(f"/cases/apply/{UNIT}/XK001/", apply_data()).status_code == 302
+    )
+    # A refused application does not count: a valid one after the window is taken again.
+    AttemptWindow.objects.update(window_start=timezone.now() - actions.APPLICATION_WINDOW)
+    assert Client(REMOTE_ADDR=busy).post(f"/cases/apply/{UNIT}/XK001/", apply_data()).status_code == 302
+
+
+def test_a_cases_documents_are_bounded_in_total(case_world, settings, tmp_path):
+    from liuquan.core.errors import InvalidInput
+
+    settings.VAR_DIR = tmp_path
+    nine = PDF + b"0" * (9 * 1024 * 1024)
+    big = [(f"第{n}页.pdf", "申请书", nine + bytes([n]), "application/pdf") for n in range(6)]
+    assert sum(len(data) for _, _, data, _ in big) > settings.LIUQUAN_CASE_FILES_MB * 1024 * 1024 == 50 << 20
+    with pytest.raises(InvalidInput):
+        public_open(case_world, files=big)
+    assert not Case.objects.exists() and not (tmp_path / "files").exists()
+    opened = public_open(case_world, files=big[:5])
+    clerk = case_world.person("clerk")
+    actions.do_complete_step(
+        actor=clerk, case=opened.case, step="accept", outcome="correct", comment="缺章程"
+    )
+    with pytest.raises(InvalidInput):  # 45 MB stored, 9 more would pass 50
+        actions.do_supplement(actor=public_person(), case=opened.case, files=big[5:])
+    assert Case.objects.get(pk=opened.case.pk).status == CaseStatus.CORRECTION
