@@ -14,9 +14,9 @@ from django.utils import timezone
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, Role
+from liuquan.org.models import Person, Role, Unit
 from liuquan.powers.models import Responsibility
-from liuquan.supervision import rules
+from liuquan.supervision import catalog, rules
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction, SanctionKind
 
 SUPERVISORS = frozenset({Role.INSPECTOR, Role.AUDITOR})
@@ -180,15 +180,26 @@ def do_close_alert(*, actor: Person, alert: Alert, text: str = "") -> Alert:
 
 
 def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, Any], note: str) -> RuleSetting:
-    """纪检 changes a rule's switch or parameters; the old and new settings stay on the ledger."""
-    if not (actor.is_active and (actor.is_superuser or _inspects_somewhere(actor))):
-        raise Forbidden("只有纪检人员可以调整监督规则", message_en="Only inspectors change the rules")
+    """纪检 changes a rule's switch or parameters; the old and new settings stay on the ledger.
+
+    A setting holds for every unit of the installation, so only an inspector whose reach covers every
+    unit (the city's 纪委) or a data steward changes it: a county's or a village's 纪检 would otherwise
+    switch a rule off for units they do not supervise."""
+    if not may_set_rules(actor):
+        raise Forbidden(
+            "监督规则的设置对全市所有单位生效，只有辖区覆盖全市的纪检人员可以调整",
+            message_en="Rule settings hold for every unit: only an inspector whose reach covers them all changes them",
+            rule=rule,
+        )
     if rule not in rules.REGISTRY:
         raise InvalidInput(f"没有监督规则 {rule}", message_en=f"No rule {rule}", field="rule")
     try:
         merged = rules.check_params(rule, params)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"{rule} 的参数有误：{exc}", message_en=f"{rule}: {exc}", field="params") from None
+        name = catalog.short_name(rule)
+        raise InvalidInput(
+            f"“{name}”的参数有误：{exc}", message_en=f"{rule}: {exc}", field="params"
+        ) from None
     if not note.strip():
         raise InvalidInput("请写明调整理由", message_en="Give the reason for the change", field="note")
     with action("supervision.set_rule", actor=actor) as act:
@@ -206,5 +217,15 @@ def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, An
     return row
 
 
-def _inspects_somewhere(person: Person) -> bool:
-    return any(grant.role == Role.INSPECTOR for grant in org_queries.grants_of(person))
+def may_set_rules(person: Person) -> bool:
+    """A data steward, or a 纪检 with a region grant that leaves no unit outside it."""
+    if not person.is_active:
+        return False
+    if person.is_superuser:
+        return True
+    prefixes = [
+        grant.region.prefix
+        for grant in org_queries.grants_of(person)
+        if grant.role == Role.INSPECTOR and grant.unit_id is None and grant.region is not None
+    ]
+    return any(not Unit.objects.exclude(region__code__startswith=prefix).exists() for prefix in prefixes)

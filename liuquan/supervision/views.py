@@ -30,7 +30,7 @@ from liuquan.console.views import person_of
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from liuquan.ledger.models import Entry
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, Role, RoleGrant, Unit
+from liuquan.org.models import Person, RoleGrant, Unit
 from liuquan.supervision import actions, catalog, queries, rules
 from liuquan.supervision.forms import (
     ACTIVE,
@@ -78,8 +78,7 @@ def _require_supervisor(person: Person) -> None:
 
 
 def _may_set_rules(person: Person) -> bool:
-    # Mirrors the check inside actions.do_set_rule (inspectors anywhere, or a data steward).
-    return person.is_active and (person.is_superuser or Role.INSPECTOR in org_queries.roles_of(person))
+    return actions.may_set_rules(person)  # the check inside actions.do_set_rule
 
 
 # The list ---------------------------------------------------------------------------------------------
@@ -484,5 +483,7 @@ def set_rule(request: HttpRequest, rule: str) -> HttpResponse:
         field = exc.detail.get("field")
         form.add_error(field if field in form.fields else None, exc.localized_message())
         return _render_rules(request, person, bound=form, status=exc.http_status)
-    messages.success(request, _("The settings of %(rule)s were changed.") % {"rule": rule})
+    messages.success(
+        request, _("The settings of %(rule)s were changed.") % {"rule": catalog.short_name(rule)}
+    )
     return redirect("supervision:rules")

@@ -409,3 +409,36 @@ def test_auditors_read_the_rules_but_do_not_change_them(source):
         {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7", "time_yellow-note": "试"},
     )
     assert response.status_code == 403 and not RuleSetting.objects.exists()
+
+
+def test_only_an_inspector_whose_reach_covers_every_unit_changes_a_rule(source):
+    from liuquan.core.errors import Forbidden
+    from liuquan.org import actions as org_actions
+    from liuquan.org.models import Role
+    from liuquan.supervision import actions as supervision_actions
+
+    world, _, _ = source
+    form = {"time_red-enabled": "", "time_red-note": "本村试行"}
+    # 纪检 of a village and of a county: the setting would switch red cards off for the whole city.
+    for key, region in (("village-inspector", world.village), ("county-inspector", world.county)):
+        person = org_actions.do_create_person(
+            actor=world.system, username=key, full_name=f"测试{key}", unit=world.village_committee
+        )
+        org_actions.do_grant_role(
+            actor=world.system, person=person, role=Role.INSPECTOR, unit=None, region=region
+        )
+        client = login(Client(), person)
+        assert "rule-form-" not in text(client.get("/console/supervision/rules/"))
+        refused = client.post("/console/supervision/rules/time_red/", form)
+        assert refused.status_code == 403, refused.content.decode()
+        with pytest.raises(Forbidden):
+            supervision_actions.do_set_rule(
+                actor=person, rule="time_red", enabled=False, params={}, note="试"
+            )
+    assert not RuleSetting.objects.exists()
+    # The city's 纪检 may, and the page names the rule in Chinese, never by its key.
+    done = login(Client(), world.person("inspector")).post(
+        "/console/supervision/rules/time_red/", form, follow=True
+    )
+    assert done.status_code == 200 and RuleSetting.objects.get(rule="time_red").enabled is False
+    assert "超过时限" in text(done)
