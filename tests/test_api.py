@@ -84,6 +84,30 @@ def test_revoked_and_wrong_tokens_are_refused(world, client):
     assert ApiToken.objects.get().digest != raw  # only the hash is stored
 
 
+def test_a_token_lapses_at_its_expiry_and_an_older_token_after_the_default(world, client, clock):
+    import datetime as dt
+
+    from liuquan.core.errors import InvalidInput
+
+    me = "/api/v1/me"
+    token, raw = actions.do_create_api_token(actor=world.system, person=world.person("clerk"), days=30)
+    assert token.expires_at == token.created_at + dt.timedelta(days=30)
+    clock.advance(days=29, hours=23)
+    assert client.get(me, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    clock.advance(hours=1)
+    assert client.get(me, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    # A token issued before expiry existed (no date on its row) lapses 90 days after it was made.
+    older, old_raw = actions.do_create_api_token(actor=world.system, person=world.person("clerk"))
+    ApiToken.objects.filter(pk=older.pk).update(expires_at=None)
+    clock.advance(days=ApiToken.DEFAULT_DAYS - 1)
+    assert client.get(me, HTTP_AUTHORIZATION=f"Bearer {old_raw}").status_code == 200
+    clock.advance(days=1)
+    assert client.get(me, HTTP_AUTHORIZATION=f"Bearer {old_raw}").status_code == 401
+    for days in (0, ApiToken.MAX_DAYS + 1):
+        with pytest.raises(InvalidInput):
+            actions.do_create_api_token(actor=world.system, person=world.person("clerk"), days=days)
+
+
 def test_session_writes_need_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.person("head"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from liuquan.org.actions import token_digest, touch_api_token
@@ -13,12 +14,13 @@ from liuquan.org.models import ApiToken, Person
 
 
 def person_from_bearer(token: str) -> Person | None:
+    """The person a bearer token acts as, while the token is neither revoked nor lapsed."""
     row = (
         ApiToken.objects.select_related("person")
         .filter(digest=token_digest(token), revoked_at__isnull=True)
         .first()
     )
-    if row is None or not row.person.is_active:
+    if row is None or not row.person.is_active or row.lapses_at <= timezone.now():
         return None
     touch_api_token(row)
     return row.person

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -541,10 +541,19 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def do_create_api_token(*, actor: Person, person: Person, label: str = "") -> tuple[ApiToken, str]:
-    """Issue a bearer token for `person`; the raw token is returned once and never stored."""
+def do_create_api_token(
+    *, actor: Person, person: Person, label: str = "", days: int = ApiToken.DEFAULT_DAYS
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token for `person`, valid for `days` (at most a year); the raw token is returned
+    once and never stored."""
     if actor.pk != person.pk:
         _require_steward(actor, "为他人签发接口令牌")
+    if not 1 <= days <= ApiToken.MAX_DAYS:
+        raise InvalidInput(
+            f"令牌有效期应为 1 到 {ApiToken.MAX_DAYS} 天，收到 {days}",
+            message_en=f"A token lasts 1 to {ApiToken.MAX_DAYS} days, got {days}",
+            field="days",
+        )
     if not person.is_active:
         raise InvalidInput(
             f"{person}的账号已停用", message_en=f"{person}'s account is disabled", field="user"
@@ -556,7 +565,8 @@ def do_create_api_token(*, actor: Person, person: Person, label: str = "") -> tu
             label=label.strip()[:60],
             prefix=raw[:11],
             digest=token_digest(raw),
-            created_at=timezone.now(),
+            created_at=(now := timezone.now()),
+            expires_at=now + timedelta(days=days),
         )
         act.record(token)
     return token, raw

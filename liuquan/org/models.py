@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -415,6 +416,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set on every token issued since expiry came in; an older token (null) lapses DEFAULT_DAYS after
+    # it was made, so no token lives for ever and no ledgered row had to be rewritten.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    DEFAULT_DAYS = 90
+    MAX_DAYS = 365
 
     class Meta:
         verbose_name = _("API token")
@@ -429,4 +436,11 @@ class ApiToken(models.Model):
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
+        if self.expires_at is not None:
+            public["expires_at"] = self.expires_at.isoformat()
         return public, {"label": self.label, "prefix": self.prefix, "digest": self.digest}
+
+    @property
+    def lapses_at(self) -> datetime.datetime:
+        """When the token stops working (the older tokens' default for those issued without a date)."""
+        return self.expires_at or self.created_at + datetime.timedelta(days=self.DEFAULT_DAYS)

@@ -4,8 +4,9 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from liuquan.core.errors import NotFound
 from liuquan.org import actions, queries
 from liuquan.org.models import ApiToken
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="issue a token for a person; prints it once")
         create.add_argument("--user", required=True, help="user name the token acts as")
         create.add_argument("--label", default="", help="what the token is for")
+        create.add_argument(
+            "--days",
+            type=int,
+            default=ApiToken.DEFAULT_DAYS,
+            help=f"how long it works, 1 to {ApiToken.MAX_DAYS} days (default {ApiToken.DEFAULT_DAYS})",
+        )
         listing = sub.add_parser("list", help="list a person's tokens (prefixes only)")
         listing.add_argument("--user", required=True, help="whose tokens (user name)")
         listing.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -29,7 +36,9 @@ class Command(BaseCommand):
         verb = options["verb"]
         if verb == "create":
             person = queries.get_person(options["user"])
-            _, raw = actions.do_create_api_token(actor=system, person=person, label=options["label"])
+            _, raw = actions.do_create_api_token(
+                actor=system, person=person, label=options["label"], days=options["days"]
+            )
             self.stdout.write(raw)
         elif verb == "list":
             person = queries.get_person(options["user"])
@@ -39,6 +48,7 @@ class Command(BaseCommand):
                     "label": t.label,
                     "created_at": t.created_at.isoformat(),
                     "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "expires_at": t.lapses_at.isoformat(),
                     "revoked": t.revoked_at is not None,
                 }
                 for t in ApiToken.objects.filter(person=person).order_by("id")
@@ -49,11 +59,15 @@ class Command(BaseCommand):
                 for row in rows:
                     self.stdout.write(
                         f"{row['prefix']}…  {row['label'] or '-'}  created {row['created_at']}"
-                        f"{'  REVOKED' if row['revoked'] else ''}"
+                        f"  expires {row['expires_at']}{'  REVOKED' if row['revoked'] else ''}"
                     )
         else:
             matches = list(ApiToken.objects.filter(prefix=options["prefix"]))
             if len(matches) != 1:
-                raise CommandError(f"no single token has prefix {options['prefix']!r} ({len(matches)} match)")
+                raise NotFound(
+                    f"没有唯一一个以 {options['prefix']} 开头的令牌（{len(matches)} 个）",
+                    message_en=f"No single token has prefix {options['prefix']!r} ({len(matches)} match)",
+                    field="prefix",
+                )
             actions.do_revoke_api_token(actor=system, token=matches[0])
             self.stdout.write(f"revoked {matches[0].prefix}…")
