@@ -93,10 +93,18 @@ def browser_context(
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
+    # Every page of every browser test runs under the site's Content-Security-Policy: a violation (an
+    # inline script or handler, a library evaluating code, a resource from elsewhere) fails the test.
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     try:
         yield context
     finally:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused: " + " | ".join(refused)
 
 
 @pytest.fixture
