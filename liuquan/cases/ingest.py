@@ -66,10 +66,19 @@ def source_for_token(token: str) -> IngestSource:
     return row
 
 
-def do_create_source(*, actor: Person, name: str, unit: Unit) -> tuple[IngestSource, str]:
-    """Register an external system for a unit; returns the source and its token (shown once)."""
+def do_create_source(
+    *, actor: Person, name: str, unit: Unit, backdate_days: int = IngestSource.DEFAULT_BACKDATE_DAYS
+) -> tuple[IngestSource, str]:
+    """Register an external system for a unit; returns the source and its token (shown once). Its events
+    may be dated at most `backdate_days` back (a wider window for a one-off 补录 of history)."""
     if not actor.is_superuser:
         raise Forbidden("只有数据管理员可以登记外部系统", message_en="Only a data steward registers a source")
+    if not 1 <= backdate_days <= IngestSource.MAX_BACKDATE_DAYS:
+        raise InvalidInput(
+            f"补录期限应为 1 到 {IngestSource.MAX_BACKDATE_DAYS} 天，收到 {backdate_days}",
+            message_en=f"The backdating window is 1 to {IngestSource.MAX_BACKDATE_DAYS} days, got {backdate_days}",
+            field="backdate_days",
+        )
     if not name.strip() or len(name) > 60:
         raise InvalidInput(
             "请填写系统名称（60 字以内）", message_en="Name the source (60 characters at most)", field="name"
@@ -81,7 +90,11 @@ def do_create_source(*, actor: Person, name: str, unit: Unit) -> tuple[IngestSou
     token = "lqi_" + secrets.token_urlsafe(32)
     with action("cases.create_ingest_source", actor=actor) as act:
         row = IngestSource.objects.create(
-            name=name.strip(), unit=unit, token_digest=token_digest(token), created_at=timezone.now()
+            name=name.strip(),
+            unit=unit,
+            token_digest=token_digest(token),
+            created_at=timezone.now(),
+            backdate_days=backdate_days,
         )
         act.record(row)
     return row, token
@@ -152,8 +165,11 @@ def parse_line(number: int, raw: str, source: IngestSource) -> Line:
         raise ValueError(f"time {stamp!r} is not ISO 8601") from None
     if when.tzinfo is None:
         raise ValueError("time needs a UTC offset (e.g. 2026-11-25T09:30:00+08:00)")
-    if when > timezone.now() + timedelta(minutes=5):
+    now = timezone.now()
+    if when > now + timedelta(minutes=5):
         raise ValueError("time is in the future")
+    if when < now - timedelta(days=source.window):
+        raise ValueError(f"time is more than {source.window} days back (this source's backdating window)")
     when = when.astimezone(UTC)  # stored and ledgered in UTC, as the database gives it back
     outcome = _text(data, "outcome", required=kind == "complete", limit=40)
     return Line(

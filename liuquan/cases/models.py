@@ -336,6 +336,12 @@ class IngestSource(models.Model):
     token_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"))
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # How far back its events may be dated (补录 of history is registered with a wider window); a source
+    # registered before windows existed (null) has the default.
+    backdate_days = models.PositiveIntegerField(_("backdating window (days)"), null=True, blank=True)
+
+    DEFAULT_BACKDATE_DAYS = 365
+    MAX_BACKDATE_DAYS = 3650
 
     class Meta:
         verbose_name = _("ingest source")
@@ -345,12 +351,20 @@ class IngestSource(models.Model):
         return self.name
 
     def ledger_fields(self) -> Fields:
-        return {
+        public: dict[str, Any] = {
             "name": self.name,
             "unit": self.unit.code,
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-        }, {"token_digest": self.token_digest}
+        }
+        if self.backdate_days is not None:  # absent on sources registered before windows existed
+            public["backdate_days"] = self.backdate_days
+        return public, {"token_digest": self.token_digest}
+
+    @property
+    def window(self) -> int:
+        """Days back an event of this source may be dated."""
+        return self.backdate_days or self.DEFAULT_BACKDATE_DAYS
 
 
 class IngestedEvent(models.Model):

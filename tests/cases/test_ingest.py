@@ -143,3 +143,29 @@ def test_a_bad_token_is_refused(source):
     assert post("lqi_wrong", [line("E-1", 1, "accept", "start", "张三")]).status_code == 401
     with pytest.raises(NotAuthenticated):
         ingest.source_for_token("")
+
+
+def test_backdating_is_bounded_by_the_sources_window(source, clock):
+    from liuquan.core.errors import InvalidInput
+
+    world, row, token = source
+    assert row.window == 365
+    ancient = line("D-1", 1, "accept", "complete", "张三", "pass", time="1970-01-01T08:00:00+08:00")
+    year_ago = line("D-2", 1, "accept", "complete", "张三", "pass", time="2025-06-09T09:00:00+08:00")
+    answer = json.loads(post(token, [ancient, year_ago]).content)
+    assert answer["accepted"] == 0
+    assert [item["line"] for item in answer["rejected"]] == [1, 2]
+    assert "365 days back" in answer["rejected"][0]["reason"]
+    # A one-off 补录 of older history is registered as such, with a wider window.
+    _, wide_token = ingest.do_create_source(
+        actor=world.system, name="history", unit=world.dept_a, backdate_days=3650
+    )
+    old = line(
+        "H-1", 1, "accept", "complete", "张三", "pass", source="history", time="2020-03-02T09:00:00+08:00"
+    )
+    assert json.loads(post(wide_token, [old]).content)["accepted"] == 1
+    for days in (0, 3651):
+        with pytest.raises(InvalidInput):
+            ingest.do_create_source(
+                actor=world.system, name=f"w{days}", unit=world.dept_a, backdate_days=days
+            )

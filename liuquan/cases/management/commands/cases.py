@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from liuquan.cases import ingest
 from liuquan.cases.api import CaseOut
-from liuquan.cases.models import Case, CaseStatus
+from liuquan.cases.models import Case, CaseStatus, IngestSource
 from liuquan.core.errors import InvalidInput, NotFound
 from liuquan.org import actions as org_actions
 from liuquan.org import queries as org_queries
@@ -26,6 +26,13 @@ class Command(BaseCommand):
             "--name", required=True, help='the other system\'s name, as its events give it in "source"'
         )
         source.add_argument("--unit", required=True, help="code of the unit whose cases it sends")
+        source.add_argument(
+            "--backdate-days",
+            type=int,
+            default=IngestSource.DEFAULT_BACKDATE_DAYS,
+            help="how far back its events may be dated, 1 to "
+            f"{IngestSource.MAX_BACKDATE_DAYS} days (default {IngestSource.DEFAULT_BACKDATE_DAYS})",
+        )
         listing = verbs.add_parser("list", help="cases, newest first: number, status, power and due date")
         listing.add_argument("--unit", help="only this unit's cases (unit code)")
         listing.add_argument("--status", choices=CaseStatus.values, help="only cases in this status")
@@ -43,6 +50,7 @@ class Command(BaseCommand):
                 actor=org_actions.system_person(),
                 name=options["name"],
                 unit=org_queries.get_unit(options["unit"]),
+                backdate_days=options["backdate_days"],
             )
             self.stdout.write(f"{row.name} ({row.unit.name}) token: {token}")
             self.stdout.write(
