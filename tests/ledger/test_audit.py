@@ -114,41 +114,15 @@ def busy_world(world, tmp_path):
     case_actions.do_reply_rating(actor=world.person("head"), rating=rating, reply="已改进")
     source, _token = ingest.do_create_source(actor=system, name="legacy", unit=world.dept_a)
     ingest.do_create_source(actor=system, name="legacy-2", unit=world.dept_a)
-    ingest.do_ingest(
-        actor=system,
-        source=source,
-        body=json.dumps(
-            {
-                "source": "legacy",
-                "case_id": "L-1",
-                "seq": 1,
-                "power_code": code,
-                "step": "accept",
-                "action": "complete",
-                "person": "张三",
-                "time": "2026-06-01T09:00:00+08:00",  # before the test clock's START
-                "outcome": "pass",
-            }
-        ),
-    )
-    # A second system's case that skipped 受理 and 审查: a second alert, so an alert's note can be moved.
-    ingest.do_ingest(
-        actor=system,
-        source=source,
-        body=json.dumps(
-            {
-                "source": "legacy",
-                "case_id": "L-2",
-                "seq": 1,
-                "power_code": code,
-                "step": "decide",
-                "action": "complete",
-                "person": "王五",
-                "time": "2026-06-02T09:00:00+08:00",
-                "outcome": "grant",
-            }
-        ),
-    )
+    # Two cases of another system, dated before the test clock's START: L-1 accepted, L-2 decided with
+    # 受理 and 审查 skipped (a second alert, so an alert's note has another alert to be moved to).
+    for case_id, step, person, day, outcome in [
+        ("L-1", "accept", "张三", "2026-06-01", "pass"),
+        ("L-2", "decide", "王五", "2026-06-02", "grant"),
+    ]:
+        event = {"source": "legacy", "case_id": case_id, "seq": 1, "power_code": code, "step": step}
+        event |= {"action": "complete", "person": person, "time": f"{day}T09:00:00+08:00", "outcome": outcome}
+        ingest.do_ingest(actor=system, source=source, body=json.dumps(event))
     inspector = world.person("inspector")
     supervision_actions.do_set_rule(
         actor=inspector, rule="frequent_return", enabled=True, params={"max_returns": 3}, note="试行"
