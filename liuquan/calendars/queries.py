@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from threading import Lock
 
 from django.db.models import Count, Max
@@ -70,6 +70,24 @@ def years() -> list[CalendarYear]:
 
 # The State Council's notice for a year usually comes out between October and December of the year before.
 NOTICE_SEASON_STARTS = 10
+
+# Apps whose records run on the calendar say how many of them wait, per year, on a provisional one
+# (registered from their AppConfig.ready, so the calendar imports none of them).
+_waiting: list[Callable[[], dict[int, int]]] = []
+
+
+def register_waiting(count: Callable[[], dict[int, int]]) -> None:
+    if count not in _waiting:
+        _waiting.append(count)
+
+
+def waiting_by_year() -> dict[int, int]:
+    """Running records whose due dates were counted provisionally, by the year that needs a schedule."""
+    total: dict[int, int] = {}
+    for count in _waiting:
+        for year, number in count().items():
+            total[year] = total.get(year, 0) + number
+    return total
 
 
 def years_to_enter(today: datetime.date, *, reached: Iterable[int] = ()) -> list[int]:

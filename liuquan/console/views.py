@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liuquan.calendars import queries as calendar_queries
-from liuquan.cases import queries as case_queries
 from liuquan.console.forms import OversightForm
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.org import actions, queries
@@ -48,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _calendar_tasks() -> list[dict[str, int]]:
     """The data steward's calendar tasks: one per year whose holiday notice is still to be entered, with
     the running cases whose due dates wait for it."""
-    waiting = case_queries.provisional_by_year()
+    waiting = calendar_queries.waiting_by_year()
     return [
         {"year": year, "cases": waiting.get(year, 0)}
         for year in calendar_queries.years_to_enter(timezone.localdate(), reached=waiting)

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from liuquan.calendars import actions, queries
-from liuquan.cases import queries as case_queries
 from liuquan.core.calendar import package_schedule
 from liuquan.core.errors import InvalidInput
 from liuquan.org import actions as org_actions
@@ -130,7 +129,7 @@ class Command(BaseCommand):
             }
             for year in years
         ]
-        waiting = case_queries.provisional_by_year()
+        waiting = queries.waiting_by_year()
         tasks = [
             {"year": year, "provisional_cases": waiting.get(year, 0)}
             for year in queries.years_to_enter(timezone.localdate(), reached=waiting)
