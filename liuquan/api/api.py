@@ -6,6 +6,8 @@ the DomainError (core/errors.py); request validation failures use the same shape
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -18,7 +20,48 @@ from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
 from liuquan.powers.api import router as powers_router
 
-api = NinjaAPI(
+ERROR_BODY = {
+    "type": "object",
+    "title": "Error",
+    "description": "Every refusal: a stable machine code, a Chinese message, and what it concerns.",
+    "properties": {
+        "error": {"type": "string", "description": "invalid, not_authenticated, forbidden, not_found, …"},
+        "message": {"type": "string", "description": "中文说明"},
+        "detail": {"type": "object", "description": "the field, rule or record involved"},
+    },
+    "required": ["error", "message", "detail"],
+}
+REFUSALS = {
+    "4XX": "Refused: 400 invalid input, 401 no valid login or token, 403 forbidden, 404 not found, "
+    "405 method not allowed, 409 conflict with the current state, 422 a governance rule forbids it, "
+    "429 too many attempts",
+    "5XX": "The server failed (logged) or is misconfigured (503)",
+}
+
+
+class LiuquanAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document states the error contract on every operation."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_BODY
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in REFUSALS.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": description,
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    )
+        return schema
+
+
+api = LiuquanAPI(
     title="liuquan API",
     version="1",
     description="六权治本 — organisation, power lists, cases, supervision and the public ledger. "
