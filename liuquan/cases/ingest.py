@@ -209,6 +209,32 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
             continue
         seen.add(key)
         lines.append(line)
+    for chunk in _chunks(lines):
+        _ingest_chunk(actor, source, chunk, answer)
+    return answer
+
+
+# Lines applied per transaction: the batch is written in short transactions, one after the other, so no
+# other write waits long behind it (SQLite has one writer). The chunks hold whole cases; each is applied
+# once, and a batch cut short (a crash, a killed worker) is completed by sending it again: what was
+# stored is a duplicate the second time.
+CHUNK_LINES = 200
+
+
+def _chunks(lines: list[Line]) -> list[list[Line]]:
+    by_case: dict[str, list[Line]] = defaultdict(list)
+    for line in lines:
+        by_case[line.case_id].append(line)
+    chunks: list[list[Line]] = [[]]
+    for case_id in sorted(by_case):
+        if chunks[-1] and len(chunks[-1]) + len(by_case[case_id]) > CHUNK_LINES:
+            chunks.append([])
+        chunks[-1].extend(by_case[case_id])
+    return chunks
+
+
+def _ingest_chunk(actor: Person, source: IngestSource, lines: list[Line], answer: Answer) -> None:
+    """One transaction: store the chunk's new events and apply what can be applied."""
     with action("cases.ingest", actor=actor) as act:
         case_ids = sorted({line.case_id for line in lines})
         existing = set(
@@ -234,7 +260,7 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
                 for line in fresh
             ]
         )
-        answer.accepted = len(rows)
+        answer.accepted += len(rows)
         batch = _Batch(act=act, source=source)
         batch.catch_up(sorted({row.case_id for row in rows}), rows)
         for row in rows:
@@ -248,7 +274,6 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
             for case, steps, returned, breach in batch.changes.values()
         ]
     )
-    return answer
 
 
 class _Batch:

@@ -169,3 +169,49 @@ def test_backdating_is_bounded_by_the_sources_window(source, clock):
             ingest.do_create_source(
                 actor=world.system, name=f"w{days}", unit=world.dept_a, backdate_days=days
             )
+
+
+def test_a_batch_is_written_in_short_transactions_and_a_cut_one_completes_when_sent_again(
+    source, monkeypatch
+):
+    world, row, token = source
+    monkeypatch.setattr(ingest, "CHUNK_LINES", 4)  # one case's four events a transaction
+    batch = [
+        line(case_id, n, *event) for case_id in ("A-1", "B-1", "C-1") for n, event in enumerate(HAPPY, 1)
+    ]
+    transactions: list[str] = []
+    real_action = ingest.action  # type: ignore[attr-defined]
+
+    def counted(name, **kwargs):
+        transactions.append(name)
+        return real_action(name, **kwargs)
+
+    monkeypatch.setattr(ingest, "action", counted)
+    # The worker dies while applying the second case: the first is stored and applied, nothing of the rest.
+    real_catch_up = ingest._Batch.catch_up
+    calls = []
+
+    def dies_on_the_second(self, case_ids, new_rows):
+        calls.append(case_ids)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("worker killed")
+        return real_catch_up(self, case_ids, new_rows)
+
+    monkeypatch.setattr(ingest._Batch, "catch_up", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        ingest.do_ingest(actor=world.system, source=row, body="\n".join(batch))
+    assert sorted(IngestedEvent.objects.values_list("case_id", flat=True).distinct()) == ["A-1"]
+    assert Case.objects.get(external_id="A-1").status == CaseStatus.DONE
+    monkeypatch.setattr(ingest._Batch, "catch_up", real_catch_up)
+    transactions.clear()
+    # Sent again, the batch completes: every event stored and applied exactly once.
+    again = json.loads(post(token, batch).content)
+    assert again == {"accepted": 8, "duplicates": 4, "rejected": []}
+    assert transactions == ["cases.ingest"] * 3
+    assert IngestedEvent.objects.count() == 12 and not IngestedEvent.objects.filter(applied=False).exists()
+    assert sorted(Case.objects.filter(status=CaseStatus.DONE).values_list("external_id", flat=True)) == [
+        "A-1",
+        "B-1",
+        "C-1",
+    ]
+    assert audit.verify_all()["findings"] == []
