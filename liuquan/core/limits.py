@@ -1,6 +1,7 @@
-"""Limits on guessing (查询码 and the like), counted in the database so every worker shares them.
+"""Limits on attempts (guessing a 查询码, filing applications), counted in the database so every worker
+and process shares them.
 
-A limit is a number of failures per fixed window for one key. The portal and the API count a wrong query
+A limit is a number of attempts per fixed window for one key. The portal and the API count a wrong query
 code against both the caller's address and the case number: the number's limit is low, so nobody can try
 many codes for one case from many addresses, while the address's limit is high, so one person's typing
 mistakes do not lock out everyone behind a shared address (a school, a township office, a mobile network).
