@@ -27,3 +27,5 @@ urlpatterns = [
 
 handler404 = "liuquan.core.views.not_found"
 handler500 = "liuquan.core.views.server_error"
+handler403 = "liuquan.core.views.forbidden"
+handler400 = "liuquan.core.views.bad_request"

@@ -275,20 +275,6 @@ def test_a_command_before_migrate_says_to_migrate(tmp_path):
     assert result.stderr.count("\n") == 1 and "liuquan migrate" in result.stderr, result.stderr
 
 
-def test_unknown_addresses_answer_in_the_readers_terms(db, client):
-    api = client.get("/api/v1/")
-    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
-    assert json.loads(api.content)["error"] == "not_found"
-    assert (
-        json.loads(client.get("/api/v1/no-such-endpoint").content)["detail"]["path"]
-        == "/api/v1/no-such-endpoint"
-    )
-    page = client.get("/no-such-page/")
-    text = page.content.decode()
-    assert page.status_code == 404 and "页面不存在" in text and "/no-such-page/" in text
-    assert "Not Found" not in text and "The requested resource" not in text
-
-
 def test_an_older_readable_data_directory_is_tightened(tmp_path):
     var = tmp_path / "var"
     var.mkdir(mode=0o755)

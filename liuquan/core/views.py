@@ -5,6 +5,7 @@ from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 
@@ -46,4 +47,39 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return JsonResponse(body, status=500)
     return HttpResponse(
         loader.get_template("core/server_error.html").render({}), status=500, content_type="text/html"
+    )
+
+
+def _refusal(request: HttpRequest, status: int, code: str, chinese: str, page_text: str) -> HttpResponse:
+    """The API's error contract (its messages are Chinese), or the site's page in the reader's language."""
+    if _api(request):
+        return JsonResponse({"error": code, "message": chinese, "detail": {}}, status=status)
+    return render(request, "core/domain_error.html", {"message": page_text}, status=status)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 outside the domain's own refusals (which say more): in the reader's terms, never Django's."""
+    return _refusal(request, 403, "forbidden", "无权访问此页面", _("You may not open this page."))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _refusal(
+        request,
+        400,
+        "invalid",
+        "请求无法处理，请检查后重试",
+        _("The request could not be handled; check it and try again."),
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its page's security token (an old tab, a blocked cookie, another site)."""
+    return _refusal(
+        request,
+        403,
+        "csrf_failed",
+        "页面已过期或未通过安全校验：请刷新页面后重新提交（需允许本站 Cookie）",
+        _(
+            "The page has expired or failed its security check: reload it and send the form again (this site's cookies must be allowed)."
+        ),
     )
