@@ -2,7 +2,7 @@
 
 The other department is 市财政局 (dept_b). Its staff list (with private phones) and its oversight
 records with exception reasons are non-public. Unit roles see only their own unit; 改革办, 纪检 and 审计
-see every unit in their region, and reads by 纪检 and 审计 are access-logged.
+see every unit in their region, and their reads from outside the unit are access-logged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from liuquan.org.models import Oversight
 OTHER = "140700-CZJ"
 # role -> (may read the other unit's non-public records, may change its oversight, read is logged)
 MATRIX = {
-    "reform_office": (True, True, False),
+    "reform_office": (True, True, True),
     "clerk": (False, False, False),
     "reviewer": (False, False, False),
     "head": (False, False, False),

@@ -18,6 +18,7 @@ from liuquan.org.models import (
     Leadership,
     Oversight,
     Person,
+    PostHolding,
     Region,
     Role,
     RoleGrant,
@@ -84,11 +85,15 @@ def scope_of(person: Person, roles: frozenset[str] | None = None) -> Scope:
 
 
 def is_supervisory_read(person: Person, unit: Unit) -> bool:
-    """True when only a 纪检/审计 grant lets `person` read this unit's non-public records."""
+    """True when `person` reads this unit's non-public records from outside it, and so the read is
+    logged: through a 纪检/审计 grant, or a region-wide one (改革办 over every unit of its city), rather
+    than as the unit's own staff (a grant on the unit itself, or a post in it)."""
     if person.is_superuser:
         return False
     non_supervisory = frozenset(r for r in Role if r not in SUPERVISOR_ROLES)
-    return not scope_of(person, non_supervisory).covers(unit)
+    if unit.pk in scope_of(person, non_supervisory).unit_ids:
+        return False
+    return not PostHolding.objects.filter(person=person, post__unit=unit, until__isnull=True).exists()
 
 
 def can_read_private(person: Person, unit: Unit) -> bool:

@@ -136,3 +136,14 @@ def test_a_supervisors_api_read_of_a_case_is_logged(source):  # noqa: F811
         str(case_id),
         "api",
     )
+    # 改革办 reads every unit of its city, but from outside each: its reads of applicants' data are logged.
+    reform = login(Client(), world.person("reform_office"))
+    assert reform.get(f"/api/v1/cases/{case_id}").status_code == 200
+    number = json.loads(made.content)["number"]
+    assert reform.get(f"/console/cases/{number}/").status_code == 200
+    assert sorted(
+        AccessLog.objects.filter(person=world.person("reform_office")).values_list("channel", flat=True)
+    ) == [
+        "api",
+        "console",
+    ]
