@@ -62,9 +62,10 @@ def examples() -> list[Example]:
     found: list[Example] = []
     in_block = False
     pending: Example | None = None  # a command continued on the next line
+    last: Example | None = None  # the example the previous line belonged to
     for number, raw in enumerate(README.read_text(encoding="utf-8").splitlines(), start=1):
         if raw.startswith("```"):
-            in_block = raw.strip() == "```sh"
+            in_block, last = raw.strip() == "```sh", None
             continue
         if not in_block:
             continue
@@ -76,12 +77,13 @@ def examples() -> list[Example]:
                 pending = None
             continue
         if not text.strip():
-            if comment and found and raw.startswith(" "):  # a comment line under the previous example
-                found[-1].comment = " ".join(filter(None, [found[-1].comment, comment]))
+            if comment and last is not None and raw.startswith(" "):  # a comment under the example
+                last.comment = " ".join(filter(None, [last.comment, comment]))
             continue
+        last = None
         if text.split()[0] not in PROGRAMS:
             continue
-        example = Example(number, text.removesuffix("\\").strip(), comment)
+        example = last = Example(number, text.removesuffix("\\").strip(), comment)
         found.append(example)
         if text.endswith("\\"):
             pending = example
