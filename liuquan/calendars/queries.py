@@ -90,6 +90,13 @@ def waiting_by_year() -> dict[int, int]:
     return total
 
 
+def steward_tasks(today: datetime.date) -> list[tuple[int, int]]:
+    """The data steward's calendar tasks: (year, running records waiting on it), one per year whose
+    holiday notice is still to be entered."""
+    waiting = waiting_by_year()
+    return [(year, waiting.get(year, 0)) for year in years_to_enter(today, reached=waiting)]
+
+
 def years_to_enter(today: datetime.date, *, reached: Iterable[int] = ()) -> list[int]:
     """The years whose holiday notice a data steward should enter now (one task per year): this year,
     the next one once its notice may be out, and every year that running cases' due dates reach, each

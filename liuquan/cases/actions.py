@@ -766,13 +766,14 @@ def _apply(
 TRACK_WINDOW = timedelta(minutes=15)
 
 
-def _track_limits(number: str, address: str) -> list[limits.Limit]:
-    return [
+def _track_limits(number: str, address: str) -> tuple[limits.Limit, limits.Limit]:
+    """(the case number's limit, the address's limit)."""
+    return (
         limits.Limit(
             f"track:case:{number.strip()[:60]}", settings.LIUQUAN_WRONG_CODES_PER_CASE, TRACK_WINDOW
         ),
         limits.Limit(f"track:addr:{address[:60]}", settings.LIUQUAN_WRONG_CODES_PER_ADDRESS, TRACK_WINDOW),
-    ]
+    )
 
 
 def find_by_query(number: str, code: str, *, address: str = "unknown") -> Case:
@@ -781,11 +782,13 @@ def find_by_query(number: str, code: str, *, address: str = "unknown") -> Case:
     database, so every worker and channel shares the count."""
     from liuquan.core.errors import NotFound
 
-    guarded = _track_limits(number, address)
-    limits.check(guarded)
+    by_case, by_address = _track_limits(number, address)
+    limits.check([by_case, by_address])
     case = Case.objects.select_related("definition", "unit").filter(number=number.strip()).first()
     if case is None or not code or not secrets.compare_digest(case.query_digest, query_digest(code)):
-        limits.count(guarded)
+        # A number that names no case is counted against the address alone: made-up numbers must not
+        # fill the table with keys.
+        limits.count([by_address] if case is None else [by_case, by_address])
         raise NotFound("办件编号或查询码不正确", message_en="Unknown case number or query code", field="code")
     return case
 

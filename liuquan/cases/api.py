@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from axes.helpers import get_client_ip_address
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params import functions as param_functions
@@ -14,6 +13,7 @@ from ninja.params import functions as param_functions
 from liuquan.api.auth import AUTH
 from liuquan.cases import actions, ingest
 from liuquan.cases.models import Case, CaseEvent, CaseStep
+from liuquan.core import limits
 from liuquan.core.access import log_read
 from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from liuquan.org import actions as org_actions
@@ -233,8 +233,7 @@ def public_case(
             message_en="Send the query code in the X-Query-Code header, never in the address",
             field="code",
         )
-    address = get_client_ip_address(request) or "unknown"
-    case = actions.find_by_query(number, query_code, address=address)
+    case = actions.find_by_query(number, query_code, address=limits.client_address(request))
     flow = case.definition.flow
     step = flow.step(case.current_step) if case.current_step else None
     return PublicCaseOut(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,14 +20,13 @@ from django.views.decorators.http import require_POST
 from liuquan.cases import actions, queries
 from liuquan.cases.forms import ApplyForm, RateForm, SupplementForm, TrackForm, WithdrawForm
 from liuquan.cases.models import Case
+from liuquan.core import limits
 from liuquan.core.errors import DomainError, NotFound, TooManyAttempts
 from liuquan.org.actions import public_person
 
 OPENED_KEY = "cases.opened"  # the new case's number and query code, until the page shows them once
 TRACKED_KEY = "cases.tracked"  # numbers this session proved with their query code
 TRACKED_MAX = 20
-# Wrong number/code pairs per client address before it must wait; the code has 50 bits, so this only
-# keeps a guesser from hammering the database.
 APPLICANT_FIELDS = {"applicant_name": "applicant_name", "applicant_id_number": "id_number"}
 
 
@@ -71,7 +69,7 @@ def apply(request: HttpRequest, unit: str, power: str) -> HttpResponse:
                     subject=data["subject"],
                     source="portal",
                     files=form.uploads,
-                    address=_address(request),
+                    address=limits.client_address(request),
                 )
             except DomainError as exc:
                 field = APPLICANT_FIELDS.get(str(exc.detail.get("field", "")))
@@ -93,10 +91,6 @@ def applied(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/applied.html", {"opened": opened})
 
 
-def _address(request: HttpRequest) -> str:
-    return get_client_ip_address(request) or "unknown"
-
-
 @never_cache
 def track(request: HttpRequest) -> HttpResponse:
     initial = {"number": request.GET.get("number", "")[:40]}
@@ -109,7 +103,9 @@ def track(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 case = actions.find_by_query(
-                    form.cleaned_data["number"], form.cleaned_data["code"], address=_address(request)
+                    form.cleaned_data["number"],
+                    form.cleaned_data["code"],
+                    address=limits.client_address(request),
                 )
             except (NotFound, TooManyAttempts) as exc:
                 error = exc.localized_message()
@@ -208,7 +204,9 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, case, 422, withdraw_form=form)
     try:
-        checked = actions.find_by_query(number, form.cleaned_data["code"], address=_address(request))
+        checked = actions.find_by_query(
+            number, form.cleaned_data["code"], address=limits.client_address(request)
+        )
         actions.do_withdraw(actor=public_person(), case=checked, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         if exc.detail.get("field") == "code":

@@ -39,19 +39,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_labels": [Role(role).label for role in roles],
             "units": list(queries.readable_units(person)[:200]),
             "supervises": supervises,
-            "calendar_tasks": _calendar_tasks() if person.is_superuser else [],
+            "calendar_tasks": calendar_queries.steward_tasks(timezone.localdate())
+            if person.is_superuser
+            else [],
         },
     )
-
-
-def _calendar_tasks() -> list[dict[str, int]]:
-    """The data steward's calendar tasks: one per year whose holiday notice is still to be entered, with
-    the running cases whose due dates wait for it."""
-    waiting = calendar_queries.waiting_by_year()
-    return [
-        {"year": year, "cases": waiting.get(year, 0)}
-        for year in calendar_queries.years_to_enter(timezone.localdate(), reached=waiting)
-    ]
 
 
 def _unit_context(person: Person, code: str, form: OversightForm | None = None) -> dict[str, object]:

@@ -14,12 +14,23 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from axes.helpers import get_client_ip_address
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from liuquan.core.errors import TooManyAttempts
 from liuquan.core.models import AttemptWindow
+
+# Windows that started this long ago limit nothing; they are dropped when new ones are made, so the table
+# holds only the addresses and cases of the last day.
+KEEP = dt.timedelta(days=1)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a limit counts a request under (behind the proxy, as django-axes reads it)."""
+    return get_client_ip_address(request) or "unknown"
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ def count(limits: Sequence[Limit]) -> None:
             reset = AttemptWindow.objects.filter(key=limit.key).update(window_start=now, count=1)
             if reset:
                 continue
+            AttemptWindow.objects.filter(window_start__lt=now - KEEP).delete()
             try:
                 with transaction.atomic():
                     AttemptWindow.objects.create(key=limit.key, window_start=now, count=1)

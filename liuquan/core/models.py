@@ -27,11 +27,12 @@ class AccessLog(models.Model):
 
 
 class AttemptWindow(models.Model):
-    """Failed guesses of one kind from one source (an address, a case number) in a fixed time window:
-    shared by every worker and process through the database, so a limit holds however the site is run."""
+    """Attempts of one kind (wrong query codes, applications) from one source (an address, a case) in a
+    fixed time window: shared by every worker and process through the database, so a limit holds however
+    the site is run (core/limits)."""
 
     key = models.CharField(max_length=120, unique=True)  # "track:addr:203.0.113.9", "track:case:…"
-    window_start = models.DateTimeField()
+    window_start = models.DateTimeField(db_index=True)  # old windows are dropped by it
     count = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -559,13 +559,14 @@ def do_create_api_token(
             f"{person}的账号已停用", message_en=f"{person}'s account is disabled", field="user"
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
     with action("org.create_api_token", actor=actor) as act:
         token = ApiToken.objects.create(
             person=person,
             label=label.strip()[:60],
             prefix=raw[:11],
             digest=token_digest(raw),
-            created_at=(now := timezone.now()),
+            created_at=now,
             expires_at=now + timedelta(days=days),
         )
         act.record(token)

@@ -198,7 +198,7 @@ def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, An
     except (ValueError, TypeError) as exc:
         name = catalog.short_name(rule)
         raise InvalidInput(
-            f"“{name}”的参数有误：{exc}", message_en=f"{rule}: {exc}", field="params"
+            f"“{name}”的参数有误：{exc}", message_en=f"Parameters: {exc}", field="params"
         ) from None
     if not note.strip():
         raise InvalidInput("请写明调整理由", message_en="Give the reason for the change", field="note")

@@ -51,11 +51,6 @@ NO_LINE_START = frozenset("，。、；：？！）》」』”’%")
 SANCTION_ROWS = 200  # the PDF and the workbook list at most this many 处置 one by one
 
 
-def rule_name(rule: str) -> str:
-    """A rule's short Chinese name: the head of its catalogue description."""
-    return short_name(rule)
-
-
 # The figures -----------------------------------------------------------------------------------------
 
 
@@ -252,7 +247,7 @@ def _units(units: QuerySet[Unit], period: stats.Period) -> list[UnitLine]:
 def _rules(units: QuerySet[Unit], period: stats.Period) -> list[RuleLine]:
     start, end = period.bounds()
     lines = {
-        name: RuleLine(rule=name, name=rule_name(name)) for name in rules.REGISTRY if name not in MARKERS
+        name: RuleLine(rule=name, name=short_name(name)) for name in rules.REGISTRY if name not in MARKERS
     }
     for rule, level, count in (
         Alert.objects.filter(cards(), unit__in=units, raised_at__gte=start, raised_at__lt=end)
@@ -261,7 +256,7 @@ def _rules(units: QuerySet[Unit], period: stats.Period) -> list[RuleLine]:
         .order_by()
         .values_list("rule", "level", "count")
     ):
-        line = lines.setdefault(rule, RuleLine(rule=rule, name=rule_name(rule)))
+        line = lines.setdefault(rule, RuleLine(rule=rule, name=short_name(rule)))
         setattr(line, "red" if level == AlertLevel.RED else "yellow", count)
     return list(lines.values())
 
@@ -441,7 +436,7 @@ def to_xlsx(data: Monthly) -> bytes:
         (
             [
                 line.rule,
-                rule_name(line.rule),
+                short_name(line.rule),
                 LEVEL_NAMES.get(line.level, line.level),
                 line.raised,
                 line.open,
@@ -629,7 +624,7 @@ def to_pdf(data: Monthly) -> bytes:
         ],
         [
             [
-                rule_name(line.rule),
+                short_name(line.rule),
                 LEVEL_NAMES.get(line.level, line.level),
                 line.raised,
                 line.open,

@@ -343,7 +343,7 @@ def _insert(
             json.dumps(detail, ensure_ascii=False),
             stamp,
             AlertStatus.OPEN.value,
-            None if finding.level == AlertLevel.NOTICE else due,
+            None if _respond_by(finding, respond_by) is None else due,
             "",
         )
         for finding, detail in rows

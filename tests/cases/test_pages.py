@@ -190,6 +190,13 @@ def test_guessing_a_code_is_limited_per_case_and_shared_by_every_channel(case_wo
     assert Client().post("/cases/track/", {"number": number, "code": opened.query_code}).status_code == 302
 
 
+def test_made_up_case_numbers_count_against_the_address_alone(case_world):
+    for n in range(5):
+        wrong = Client(REMOTE_ADDR="198.51.100.9").post("/cases/track/", {"number": f"NO-{n}", "code": "X1"})
+        assert wrong.status_code == 404
+    assert list(AttemptWindow.objects.values_list("key", "count")) == [("track:addr:198.51.100.9", 5)]
+
+
 def test_one_persons_typos_do_not_lock_out_a_shared_address(case_world, settings):
     cases = [public_open(case_world) for _ in range(3)]
     shared = "203.0.113.7"  # a township office, a school, a mobile network's gateway

@@ -38,3 +38,10 @@ def test_a_count_is_kept_in_the_database_not_in_a_process(db):
     AttemptWindow.objects.filter(key="t:shared").update(count=2)
     with pytest.raises(TooManyAttempts):
         limits.check([limit])
+
+
+def test_windows_older_than_a_day_are_dropped_when_a_new_one_starts(db, clock):
+    limits.count([limits.Limit("t:old", 3, WINDOW)])
+    clock.advance(days=1, seconds=1)
+    limits.count([limits.Limit("t:new", 3, WINDOW)])
+    assert list(AttemptWindow.objects.values_list("key", flat=True)) == ["t:new"]

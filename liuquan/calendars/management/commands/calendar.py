@@ -129,10 +129,9 @@ class Command(BaseCommand):
             }
             for year in years
         ]
-        waiting = queries.waiting_by_year()
         tasks = [
-            {"year": year, "provisional_cases": waiting.get(year, 0)}
-            for year in queries.years_to_enter(timezone.localdate(), reached=waiting)
+            {"year": year, "provisional_cases": cases}
+            for year, cases in queries.steward_tasks(timezone.localdate())
         ]
         if options["json"]:
             self.stdout.write(json.dumps({"years": listing, "to_enter": tasks}, ensure_ascii=False))

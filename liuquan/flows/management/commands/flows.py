@@ -79,7 +79,7 @@ class Command(BaseCommand):
         listing.add_argument("--json", action="store_true", help="print JSON instead of text")
         show = verbs.add_parser("show", help="one version as JSON (the newest, draft included, by default)")
         power(show)
-        show.add_argument("--version", type=int, help="flow version (default: the one in force)")
+        show.add_argument("--version", type=int, help="flow version (default: the newest, draft included)")
         new = verbs.add_parser(
             "new", help="open a draft: from a JSON file, a copy of the version in force, or the template"
         )
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             "export-bpmn", help="BPMN 2.0 XML with diagram interchange (bpmn.io, Camunda Modeler)"
         )
         power(out)
-        out.add_argument("--version", type=int, help="flow version (default: the one in force)")
+        out.add_argument("--version", type=int, help="flow version (default: the newest, draft included)")
         out.add_argument("out", type=Path, help="file to write (- for standard output)")
         into = verbs.add_parser("import-bpmn", help="a draft from a BPMN 2.0 file")
         into.add_argument("file", type=Path, help="a BPMN 2.0 file from bpmn.io, Camunda Modeler or Signavio")
@@ -111,7 +111,7 @@ class Command(BaseCommand):
         into.add_argument("--actor", help="acting person's user name (default: the system steward)")
         svg = verbs.add_parser("export-svg", help="the flow chart or the risk map as SVG")
         power(svg)
-        svg.add_argument("--version", type=int, help="flow version (default: the one in force)")
+        svg.add_argument("--version", type=int, help="flow version (default: the newest, draft included)")
         svg.add_argument(
             "--kind",
             choices=["flow", "risk"],
