@@ -13,6 +13,7 @@ import pytest
 
 from liuquan.cli import main
 from liuquan.core.errors import ConfigurationError, RuleViolation
+from liuquan.core.testing import unsealed
 from liuquan.ledger.models import Entry
 from liuquan.org.models import Oversight, Person
 
@@ -189,7 +190,7 @@ def test_steward_command_creates_a_journalled_superuser(db, capsys, monkeypatch)
     assert code == 0 and "ops" in out
     person = Person.objects.get(username="ops")
     entry = Entry.objects.get(action="org.create_person", subject_id=str(person.pk))
-    assert person.is_superuser and entry.state["steward"] is True
+    assert person.is_superuser and unsealed(entry, person)["steward"] is True
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code, _, err = run(capsys, "steward", "--user", "ops2", "--name", "运维", "--password-stdin")
     assert code == 2

@@ -14,10 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from liuquan.core.actions import Fields, sealed
 from liuquan.flows.models import ProcessDefinition
 from liuquan.org.models import Unit
-
-Fields = tuple[dict[str, Any], dict[str, Any]]
 
 
 class CaseStatus(models.TextChoices):
@@ -99,38 +98,43 @@ class Case(models.Model):
         return self.status in CLOSED_STATUSES
 
     def ledger_fields(self) -> Fields:
-        return {
-            "number": self.number,
-            "unit": self.unit.code,
-            "power": self.power_code,
-            "power_name": self.power_name,
-            "flow": self.definition_id,
-            "source": self.source,
-            "external_id": self.external_id,
-            "status": self.status,
-            "current_step": self.current_step,
-            "result": self.result,
-            "path": self.path,
-            "received_at": self.received_at.isoformat(),
-            "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "due_on": self.due_on.isoformat() if self.due_on else None,
-            "warn_on": self.warn_on.isoformat() if self.warn_on else None,
-            "paused_on": self.paused_on.isoformat() if self.paused_on else None,
-            "days_left": self.days_left,
-            "extended": self.extended,
-            "provisional": self.provisional,
-            "corrections": self.corrections,
-            "resubmitted": self.resubmitted,
-            "version": self.version,
-        }, {
-            "applicant_name": self.applicant_name,
-            "applicant_id_number": self.applicant_id_number,
-            "applicant_phone": self.applicant_phone,
-            "applicant_address": self.applicant_address,
-            "query_digest": self.query_digest,
-            "subject": self.subject,
-        }
+        return sealed(
+            (
+                {
+                    "number": self.number,
+                    "unit": self.unit.code,
+                    "power": self.power_code,
+                    "power_name": self.power_name,
+                    "flow": self.definition_id,
+                    "source": self.source,
+                    "external_id": self.external_id,
+                    "status": self.status,
+                    "current_step": self.current_step,
+                    "result": self.result,
+                    "path": self.path,
+                    "received_at": self.received_at.isoformat(),
+                    "accepted_at": self.accepted_at.isoformat() if self.accepted_at else None,
+                    "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+                    "due_on": self.due_on.isoformat() if self.due_on else None,
+                    "warn_on": self.warn_on.isoformat() if self.warn_on else None,
+                    "paused_on": self.paused_on.isoformat() if self.paused_on else None,
+                    "days_left": self.days_left,
+                    "extended": self.extended,
+                    "provisional": self.provisional,
+                    "corrections": self.corrections,
+                    "resubmitted": self.resubmitted,
+                    "version": self.version,
+                },
+                {
+                    "applicant_name": self.applicant_name,
+                    "applicant_id_number": self.applicant_id_number,
+                    "applicant_phone": self.applicant_phone,
+                    "applicant_address": self.applicant_address,
+                    "query_digest": self.query_digest,
+                    "subject": self.subject,
+                },
+            )
+        )
 
 
 class CaseStep(models.Model):
@@ -169,23 +173,28 @@ class CaseStep(models.Model):
         return f"{self.case.number} {self.name}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "case": self.case.number,
-            "position": self.position,
-            "step": self.step,
-            "name": self.name,
-            "post": self.post,
-            "started_at": self.started_at.isoformat(),
-            "due_on": self.due_on.isoformat() if self.due_on else None,
-            "warn_on": self.warn_on.isoformat() if self.warn_on else None,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-            "outcome": self.outcome,
-        }, {
-            "assignee": self.assignee_id,
-            "completed_by": self.completed_by_id,
-            "external_person": self.external_person,
-            "comment": self.comment,
-        }
+        return sealed(
+            (
+                {
+                    "case": self.case.number,
+                    "position": self.position,
+                    "step": self.step,
+                    "name": self.name,
+                    "post": self.post,
+                    "started_at": self.started_at.isoformat(),
+                    "due_on": self.due_on.isoformat() if self.due_on else None,
+                    "warn_on": self.warn_on.isoformat() if self.warn_on else None,
+                    "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+                    "outcome": self.outcome,
+                },
+                {
+                    "assignee": self.assignee_id,
+                    "completed_by": self.completed_by_id,
+                    "external_person": self.external_person,
+                    "comment": self.comment,
+                },
+            )
+        )
 
 
 class CaseEvent(models.Model):
@@ -213,15 +222,20 @@ class CaseEvent(models.Model):
         return f"{self.case.number} #{self.seq} {self.kind}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "case": self.case.number,
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "step": self.step,
-            "outcome": self.outcome,
-            "public": self.public,
-        }, {"person": self.person_id, "text": self.text}
+        return sealed(
+            (
+                {
+                    "case": self.case.number,
+                    "seq": self.seq,
+                    "at": self.at.isoformat(),
+                    "kind": self.kind,
+                    "step": self.step,
+                    "outcome": self.outcome,
+                    "public": self.public,
+                },
+                {"person": self.person_id, "text": self.text},
+            )
+        )
 
 
 class Breach(models.Model):
@@ -252,17 +266,22 @@ class Breach(models.Model):
         return f"{self.kind} {self.at:%Y-%m-%d}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "case": self.case.number if self.case else None,
-            "unit": self.unit.code,
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "step": self.step,
-            "outcome": self.outcome,
-            "channel": self.channel,
-            "refused": self.refused,
-            "message": self.message,
-        }, {"person": self.person_id, "external_person": self.external_person}
+        return sealed(
+            (
+                {
+                    "case": self.case.number if self.case else None,
+                    "unit": self.unit.code,
+                    "at": self.at.isoformat(),
+                    "kind": self.kind,
+                    "step": self.step,
+                    "outcome": self.outcome,
+                    "channel": self.channel,
+                    "refused": self.refused,
+                    "message": self.message,
+                },
+                {"person": self.person_id, "external_person": self.external_person},
+            )
+        )
 
 
 class CaseFile(models.Model):
@@ -285,13 +304,18 @@ class CaseFile(models.Model):
         return self.name
 
     def ledger_fields(self) -> Fields:
-        return {
-            "case": self.case.number,
-            "size": self.size,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-            "uploaded_at": self.uploaded_at.isoformat(),
-        }, {"name": self.name, "material": self.material}
+        return sealed(
+            (
+                {
+                    "case": self.case.number,
+                    "size": self.size,
+                    "content_type": self.content_type,
+                    "sha256": self.sha256,
+                    "uploaded_at": self.uploaded_at.isoformat(),
+                },
+                {"name": self.name, "material": self.material},
+            )
+        )
 
 
 class Rating(models.Model):
@@ -320,12 +344,17 @@ class Rating(models.Model):
         return self.score <= 2
 
     def ledger_fields(self) -> Fields:
-        return {
-            "case": self.case.number,
-            "score": self.score,
-            "at": self.at.isoformat(),
-            "replied_at": self.replied_at.isoformat() if self.replied_at else None,
-        }, {"comment": self.comment, "reply": self.reply, "replied_by": self.replied_by_id}
+        return sealed(
+            (
+                {
+                    "case": self.case.number,
+                    "score": self.score,
+                    "at": self.at.isoformat(),
+                    "replied_at": self.replied_at.isoformat() if self.replied_at else None,
+                },
+                {"comment": self.comment, "reply": self.reply, "replied_by": self.replied_by_id},
+            )
+        )
 
 
 class IngestSource(models.Model):
@@ -359,7 +388,7 @@ class IngestSource(models.Model):
         }
         if self.backdate_days is not None:  # absent on sources registered before windows existed
             public["backdate_days"] = self.backdate_days
-        return public, {"token_digest": self.token_digest}
+        return sealed((public, {"token_digest": self.token_digest}))
 
     @property
     def window(self) -> int:
@@ -394,15 +423,20 @@ class IngestedEvent(models.Model):
         return f"{self.source.name}:{self.case_id}#{self.seq}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "source": self.source.name,
-            "case_id": self.case_id,
-            "seq": self.seq,
-            "power": self.power_code,
-            "step": self.step,
-            "action": self.action,
-            "time": self.time.isoformat(),
-            "outcome": self.outcome,
-            "received_at": self.received_at.isoformat(),
-            "applied": self.applied,
-        }, {"person": self.person}
+        return sealed(
+            (
+                {
+                    "source": self.source.name,
+                    "case_id": self.case_id,
+                    "seq": self.seq,
+                    "power": self.power_code,
+                    "step": self.step,
+                    "action": self.action,
+                    "time": self.time.isoformat(),
+                    "outcome": self.outcome,
+                    "received_at": self.received_at.isoformat(),
+                    "applied": self.applied,
+                },
+                {"person": self.person},
+            )
+        )

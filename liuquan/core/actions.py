@@ -29,6 +29,25 @@ if TYPE_CHECKING:
 # The state a deletion records; `liuquan ledger verify` expects no row for such a subject.
 DELETED: dict[str, Any] = {"deleted": True}
 
+# The state a leaf shows for a record a logged-out reader may not see: the leaf commits to the whole record.
+SEALED: dict[str, Any] = {"sealed": True}
+
+Fields = tuple[dict[str, Any], dict[str, Any]]
+
+
+def sealed(fields: Fields) -> Fields:
+    """A record that is not public (a draft, a review comment, a case, an alert, a staff account): its leaf
+    shows only that it is sealed and commits, salted, to all of its fields. The public ledger proves the
+    record existed and has not changed since without publishing it; the action that publishes the record
+    records it again, in clear."""
+    public, private = fields
+    return dict(SEALED), {"fields": public, "private": private}
+
+
+def public_if(condition: bool, fields: Fields) -> Fields:
+    """`fields` in clear while `condition` (the record is published) holds, else sealed."""
+    return fields if condition else sealed(fields)
+
 
 class Ledgered(Protocol):
     """A model whose rows are on the public record."""

@@ -170,3 +170,16 @@ def assert_max_queries(limit: int) -> Iterator[CaptureQueriesContext]:
     assert count <= limit, f"{count} queries, expected at most {limit}:\n" + "\n".join(
         query["sql"] for query in context.captured_queries
     )
+
+
+def unsealed(entry: Any, subject: Any) -> dict[str, Any]:
+    """The fields a sealed leaf commits to, checked against `subject` as it is now: the leaf shows only
+    that it is sealed, and its commitment opens (with the stored salt) to `subject`'s fields."""
+    from liuquan.core.actions import SEALED
+    from liuquan.ledger import log
+
+    _public, private = subject.ledger_fields()
+    assert entry.state == SEALED, entry.state
+    assert entry.content["private"] == log.commitment(bytes(entry.private_salt), private)
+    fields: dict[str, Any] = private["fields"]
+    return fields

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from liuquan.core.actions import Fields, public_if
 from liuquan.flows import codec
 from liuquan.flows.spec import Flow
 from liuquan.org.models import Unit
-
-Fields = tuple[dict[str, Any], dict[str, Any]]
-
 
 _DECODED: dict[tuple[int, datetime], Flow] = {}  # immutable (published) versions by id and publication
 
@@ -73,19 +70,31 @@ class ProcessDefinition(models.Model):
             cached = _DECODED[key] = codec.decode(self.spec)
         return cached
 
+    @property
+    def is_public(self) -> bool:
+        """Published (and after it, superseded): its leaf is in clear from the publishing entry on; a draft's
+        leaves are sealed."""
+        return self.status != FlowStatus.DRAFT
+
     def ledger_fields(self) -> Fields:
-        return {
-            "unit": self.unit.code,
-            "power": self.power_code,
-            "power_name": self.power_name,
-            "version": self.version,
-            "status": self.status,
-            "spec": self.spec,
-            "based_on": self.based_on_id,
-            "source": self.source,
-            "created_at": self.created_at.isoformat(),
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-        }, {"created_by": self.created_by_id}
+        return public_if(
+            self.is_public,
+            (
+                {
+                    "unit": self.unit.code,
+                    "power": self.power_code,
+                    "power_name": self.power_name,
+                    "version": self.version,
+                    "status": self.status,
+                    "spec": self.spec,
+                    "based_on": self.based_on_id,
+                    "source": self.source,
+                    "created_at": self.created_at.isoformat(),
+                    "published_at": self.published_at.isoformat() if self.published_at else None,
+                },
+                {"created_by": self.created_by_id},
+            ),
+        )
 
 
 class RiskPoint(models.Model):
@@ -115,15 +124,21 @@ class RiskPoint(models.Model):
         return f"{self.definition}: {self.point}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "definition": self.definition_id,
-            "position": self.position,
-            "step": self.step,
-            "point": self.point,
-            "manifestation": self.manifestation,
-            "level": self.level,
-            "measures": self.measures,
-            "post": self.post,
-            "person": self.person,
-            "rule": self.rule,
-        }, {}
+        return public_if(
+            self.definition.is_public,
+            (
+                {
+                    "definition": self.definition_id,
+                    "position": self.position,
+                    "step": self.step,
+                    "point": self.point,
+                    "manifestation": self.manifestation,
+                    "level": self.level,
+                    "measures": self.measures,
+                    "post": self.post,
+                    "person": self.person,
+                    "rule": self.rule,
+                },
+                {},
+            ),
+        )

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-Fields = tuple[dict[str, Any], dict[str, Any]]
+from liuquan.core.actions import Fields, sealed
 
 
 def _day(value: Any) -> str | None:
@@ -201,7 +201,7 @@ class Person(AbstractUser):
             "last_name": self.last_name,
             "email": self.email,
         }
-        return public, private
+        return sealed((public, private))
 
 
 class Role(models.TextChoices):
@@ -252,12 +252,17 @@ class RoleGrant(models.Model):
         return f"{self.person} {self.get_role_display()} @ {self.unit or self.region}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "person": self.person_id,
-            "role": self.role,
-            "unit": self.unit.code if self.unit else None,
-            "region": self.region.code if self.region else None,
-        }, {}
+        return sealed(
+            (
+                {
+                    "person": self.person_id,
+                    "role": self.role,
+                    "unit": self.unit.code if self.unit else None,
+                    "region": self.region.code if self.region else None,
+                },
+                {},
+            )
+        )
 
 
 class PostHolding(models.Model):
@@ -283,12 +288,17 @@ class PostHolding(models.Model):
         return f"{self.person} @ {self.post}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "post": self.post_id,
-            "person": self.person_id,
-            "since": _day(self.since),
-            "until": _day(self.until),
-        }, {}
+        return sealed(
+            (
+                {
+                    "post": self.post_id,
+                    "person": self.person_id,
+                    "since": _day(self.since),
+                    "until": _day(self.until),
+                },
+                {},
+            )
+        )
 
 
 class LeaderRank(models.TextChoices):
@@ -438,7 +448,7 @@ class ApiToken(models.Model):
         }
         if self.expires_at is not None:
             public["expires_at"] = self.expires_at.isoformat()
-        return public, {"label": self.label, "prefix": self.prefix, "digest": self.digest}
+        return sealed((public, {"label": self.label, "prefix": self.prefix, "digest": self.digest}))
 
     @property
     def lapses_at(self) -> datetime.datetime:

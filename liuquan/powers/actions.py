@@ -13,6 +13,7 @@ from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Role, Unit
 from liuquan.powers import search, states
 from liuquan.powers.models import (
+    BasisCitation,
     Disposition,
     ListEdition,
     PowerCategory,
@@ -343,7 +344,24 @@ def do_move_edition(*, actor: Person, edition: ListEdition, move: str, comment: 
             search.index_edition(edition, kept_items(edition))
         edition.save(update_fields=["status", "published_at"])
         act.record(edition)
+        if target is EditionStatus.PUBLISHED:
+            _record_published(act, edition)
     return edition
+
+
+def _record_published(act: ActRecorder, edition: ListEdition) -> None:
+    """Publishing is when the edition's content becomes public: its items, responsibilities, citations
+    and dispositions, sealed on the ledger while they were drafts, are recorded again in clear."""
+    items = PowerItem.objects.filter(edition=edition).select_related("edition__unit", "parent")
+    for item in items.order_by("code"):
+        act.record(item)
+    for model in (Responsibility, BasisCitation):
+        for row in model.objects.filter(item__edition=edition).select_related("item__edition"):
+            act.record(row)
+    for disposition in Disposition.objects.filter(item__edition=edition).select_related(
+        "item__edition", "target_unit"
+    ):
+        act.record(disposition)
 
 
 def kept_items(edition: ListEdition) -> list[PowerItem]:

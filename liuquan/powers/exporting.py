@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from liuquan.powers.models import CATEGORY_NAMES, ListEdition, PowerItem
+from liuquan.powers.models import CATEGORY_NAMES, Disposition, ListEdition, PowerItem
+from liuquan.powers.states import WITHDRAW_NAMES
 
 CATEGORY_LABELS = {value: name for name, value in CATEGORY_NAMES.items()}
 # The common 14-column header of published lists, and ours with the item code after 序号.
@@ -29,6 +30,21 @@ COMMON_HEADER = [
     "备注",
 ]
 HEADER = [COMMON_HEADER[0], "事项编码", *COMMON_HEADER[1:]]
+
+
+def adjusted_items(edition: ListEdition) -> list[PowerItem]:
+    """The items a published edition does not keep (取消, 下放, 合并, 划转, 转内部事项, 撤下), with their
+    dispositions: published with the list, so the public sees what was dropped and why."""
+    from liuquan.powers.states import KEEPS_ITEM
+
+    items = (
+        PowerItem.objects.filter(edition=edition, disposition__isnull=False)
+        .exclude(disposition__kind__in=list(KEEPS_ITEM))
+        .select_related("parent", "disposition__target_unit")
+        .prefetch_related("responsibilities")
+        .order_by("code")
+    )
+    return list(items)
 
 
 def _items(edition: ListEdition, kept_only: bool) -> list[PowerItem]:
@@ -132,37 +148,61 @@ def to_csv(edition: ListEdition, *, kept_only: bool = False) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel open UTF-8 CSV correctly
 
 
-def to_json(edition: ListEdition, *, kept_only: bool = False) -> bytes:
-    items: list[dict[str, Any]] = []
-    for item in _items(edition, kept_only):
-        items.append(
+def _document(item: PowerItem) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "name": item.name,
+        "main_item": item.parent.code if item.parent else None,
+        "category": CATEGORY_LABELS[item.category],
+        "basis": item.basis,
+        "subject": item.subject,
+        "handling_unit": item.handling_unit,
+        "level": item.level,
+        "duty": item.duty,
+        "note": item.note,
+        "source": item.source,
+        "responsibilities": [
             {
-                "code": item.code,
-                "name": item.name,
-                "main_item": item.parent.code if item.parent else None,
-                "category": CATEGORY_LABELS[item.category],
-                "basis": item.basis,
-                "subject": item.subject,
-                "handling_unit": item.handling_unit,
-                "level": item.level,
-                "duty": item.duty,
-                "note": item.note,
-                "responsibilities": [
-                    {
-                        "content": duty.content,
-                        "basis": duty.basis,
-                        "accountable": duty.accountable,
-                        "accountability_cases": duty.accountability_cases,
-                    }
-                    for duty in item.responsibilities.all()
-                ],
+                "stage": duty.stage,
+                "content": duty.content,
+                "basis": duty.basis,
+                "accountable": duty.accountable,
+                "accountability_cases": duty.accountability_cases,
+                "supervising_body": duty.supervising_body,
+                "supervising_phone": duty.supervising_phone,
             }
-        )
-    document = {
+            for duty in item.responsibilities.all()
+        ],
+    }
+
+
+def _decision(disposition: Disposition) -> dict[str, Any]:
+    return {
+        "kind": disposition.kind_name,
+        "reason": disposition.reason,
+        "target_level": disposition.target_level,
+        "target_code": disposition.target_code,
+        "target_unit": disposition.target_unit.code if disposition.target_unit else None,
+        "target_unit_name": disposition.target_unit.name if disposition.target_unit else None,
+        "new_category": CATEGORY_LABELS.get(disposition.new_category, ""),
+        "withdraw_cause": WITHDRAW_NAMES.get(disposition.withdraw_cause, ""),
+    }
+
+
+def to_json(edition: ListEdition, *, kept_only: bool = False) -> bytes:
+    """The list as open data. The published download (`kept_only`) has the powers in force and, under
+    "adjustments", the items this edition drops (取消, 下放, 合并, 划转 …) with the decision and its reason:
+    the 动态调整 the reform office publishes with the list."""
+    items = [_document(item) for item in _items(edition, kept_only)]
+    document: dict[str, Any] = {
         "unit": edition.unit.code,
         "unit_name": edition.unit.name,
         "edition": edition.number,
         "status": edition.status,
         "items": items,
     }
+    if kept_only:
+        document["adjustments"] = [
+            {**_document(item), "decision": _decision(item.disposition)} for item in adjusted_items(edition)
+        ]
     return json.dumps(document, ensure_ascii=False, indent=2).encode()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from liuquan.core.actions import Fields, public_if, sealed
 from liuquan.org.models import Unit
 from liuquan.powers.states import (
     DISPOSITION_NAMES,
@@ -17,8 +16,6 @@ from liuquan.powers.states import (
     EditionStatus,
     WithdrawCause,
 )
-
-Fields = tuple[dict[str, Any], dict[str, Any]]
 
 
 class PowerCategory(models.TextChoices):
@@ -83,15 +80,27 @@ class ListEdition(models.Model):
     def status_name(self) -> str:
         return STATUS_NAMES[EditionStatus(self.status)]
 
+    @property
+    def is_published(self) -> bool:
+        """公布: the edition, its items and their responsibilities, citations and dispositions are public
+        (until then their ledger leaves are sealed)."""
+        return self.status == EditionStatus.PUBLISHED
+
     def ledger_fields(self) -> Fields:
-        return {
-            "unit": self.unit.code,
-            "number": self.number,
-            "status": self.status,
-            "based_on": self.based_on_id,
-            "created_at": self.created_at.isoformat(),
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-        }, {}
+        return public_if(
+            self.is_published,
+            (
+                {
+                    "unit": self.unit.code,
+                    "number": self.number,
+                    "status": self.status,
+                    "based_on": self.based_on_id,
+                    "created_at": self.created_at.isoformat(),
+                    "published_at": self.published_at.isoformat() if self.published_at else None,
+                },
+                {},
+            ),
+        )
 
 
 class PowerItem(models.Model):
@@ -129,20 +138,26 @@ class PowerItem(models.Model):
         return f"{self.code} {self.name}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "edition": self.edition_id,
-            "code": self.code,
-            "name": self.name,
-            "parent": self.parent.code if self.parent else None,
-            "category": self.category,
-            "subject": self.subject,
-            "handling_unit": self.handling_unit,
-            "level": self.level,
-            "basis": self.basis,
-            "duty": self.duty,
-            "note": self.note,
-            "source": self.source,
-        }, {}
+        return public_if(
+            self.edition.is_published,
+            (
+                {
+                    "edition": self.edition_id,
+                    "code": self.code,
+                    "name": self.name,
+                    "parent": self.parent.code if self.parent else None,
+                    "category": self.category,
+                    "subject": self.subject,
+                    "handling_unit": self.handling_unit,
+                    "level": self.level,
+                    "basis": self.basis,
+                    "duty": self.duty,
+                    "note": self.note,
+                    "source": self.source,
+                },
+                {},
+            ),
+        )
 
 
 class Responsibility(models.Model):
@@ -171,18 +186,26 @@ class Responsibility(models.Model):
     def __str__(self) -> str:
         return f"{self.item.code}·{self.stage or self.position}"
 
+    ledger_related = ("item__edition",)  # whether the edition is published
+
     def ledger_fields(self) -> Fields:
-        return {
-            "item": self.item_id,
-            "position": self.position,
-            "stage": self.stage,
-            "content": self.content,
-            "basis": self.basis,
-            "accountable": self.accountable,
-            "accountability_cases": self.accountability_cases,
-            "supervising_body": self.supervising_body,
-            "supervising_phone": self.supervising_phone,
-        }, {}
+        return public_if(
+            self.item.edition.is_published,
+            (
+                {
+                    "item": self.item_id,
+                    "position": self.position,
+                    "stage": self.stage,
+                    "content": self.content,
+                    "basis": self.basis,
+                    "accountable": self.accountable,
+                    "accountability_cases": self.accountability_cases,
+                    "supervising_body": self.supervising_body,
+                    "supervising_phone": self.supervising_phone,
+                },
+                {},
+            ),
+        )
 
 
 class Disposition(models.Model):
@@ -227,20 +250,28 @@ class Disposition(models.Model):
     def kind_name(self) -> str:
         return DISPOSITION_NAMES[DispositionKind(self.kind)]
 
+    ledger_related = ("item__edition",)  # whether the edition is published
+
     def ledger_fields(self) -> Fields:
-        return {
-            "item": self.item_id,
-            "code": self.item.code,
-            "kind": self.kind,
-            "reason": self.reason,
-            "target_level": self.target_level,
-            "target_code": self.target_code,
-            "target_unit": self.target_unit.code if self.target_unit else None,
-            "new_category": self.new_category,
-            "withdraw_cause": self.withdraw_cause,
-            "round": self.round,
-            "decided_at": self.decided_at.isoformat(),
-        }, {"decided_by": self.decided_by_id}
+        return public_if(
+            self.item.edition.is_published,
+            (
+                {
+                    "item": self.item_id,
+                    "code": self.item.code,
+                    "kind": self.kind,
+                    "reason": self.reason,
+                    "target_level": self.target_level,
+                    "target_code": self.target_code,
+                    "target_unit": self.target_unit.code if self.target_unit else None,
+                    "new_category": self.new_category,
+                    "withdraw_cause": self.withdraw_cause,
+                    "round": self.round,
+                    "decided_at": self.decided_at.isoformat(),
+                },
+                {"decided_by": self.decided_by_id},
+            ),
+        )
 
 
 class ReviewComment(models.Model):
@@ -264,15 +295,20 @@ class ReviewComment(models.Model):
         return f"{self.edition} {self.round}"
 
     def ledger_fields(self) -> Fields:
-        # Review comments are part of the public review record: 依法确定权力 happens in the open;
-        # who wrote one is committed to, like every actor.
-        return {
-            "edition": self.edition_id,
-            "item": self.item.code if self.item else None,
-            "round": self.round,
-            "text": self.text,
-            "at": self.at.isoformat(),
-        }, {"author": self.author_id}
+        # Internal to the review (the unit, the reform office, supervisors in scope read them): sealed
+        # even after the edition is published; the published dispositions carry the public reasons.
+        return sealed(
+            (
+                {
+                    "edition": self.edition_id,
+                    "item": self.item.code if self.item else None,
+                    "round": self.round,
+                    "text": self.text,
+                    "at": self.at.isoformat(),
+                },
+                {"author": self.author_id},
+            )
+        )
 
 
 class CitationOutcome(models.TextChoices):
@@ -310,17 +346,25 @@ class BasisCitation(models.Model):
     def __str__(self) -> str:
         return self.raw[:60]
 
+    ledger_related = ("item__edition",)  # whether the edition is published
+
     def ledger_fields(self) -> Fields:
-        return {
-            "item": self.item_id,
-            "position": self.position,
-            "raw": self.raw,
-            "level_tag": self.level_tag,
-            "law_name": self.law_name,
-            "law": self.law_id,
-            "article": self.article_number,
-            "article_sub": self.article_sub,
-            "paragraph": self.paragraph,
-            "item_number": self.item_number,
-            "outcome": self.outcome,
-        }, {}
+        return public_if(
+            self.item.edition.is_published,
+            (
+                {
+                    "item": self.item_id,
+                    "position": self.position,
+                    "raw": self.raw,
+                    "level_tag": self.level_tag,
+                    "law_name": self.law_name,
+                    "law": self.law_id,
+                    "article": self.article_number,
+                    "article_sub": self.article_sub,
+                    "paragraph": self.paragraph,
+                    "item_number": self.item_number,
+                    "outcome": self.outcome,
+                },
+                {},
+            ),
+        )

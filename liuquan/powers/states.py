@@ -94,6 +94,13 @@ class WithdrawCause(StrEnum):
     SERVICE_FEE = "service_fee"  # 服务性收费
 
 
+WITHDRAW_NAMES: dict[str, str] = {
+    WithdrawCause.NO_LEGAL_BASIS: "无上位法依据",
+    WithdrawCause.NOT_ADMINISTRATIVE_POWER: "不属于行政权力",
+    WithdrawCause.SERVICE_FEE: "服务性收费",
+}
+
+
 # Dispositions after which the item stays in the unit's published list (possibly changed).
 KEEPS_ITEM = frozenset({DispositionKind.KEEP, DispositionKind.RECLASSIFY, DispositionKind.NO_SUBITEMS})
 

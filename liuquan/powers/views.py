@@ -53,17 +53,39 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def unit_list(request: HttpRequest, code: str) -> HttpResponse:
-    unit = org_queries.get_unit(code)
-    edition = queries.latest_published(unit)
+def _published(unit: Unit, number: int | None) -> ListEdition:
+    """The unit's latest published edition, or published edition `number` (every one stays public)."""
+    editions = ListEdition.objects.filter(unit=unit, status="published").order_by("-number")
+    edition = editions.first() if number is None else editions.filter(number=number).first()
     if edition is None:
         raise Http404("no published list")
+    return edition
+
+
+def unit_list(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
+    """A unit's published list (the latest, or an earlier edition), with the items it no longer lists."""
+    unit = org_queries.get_unit(code)
+    edition = _published(unit, number)
     items = queries.kept_items(edition)
     groups: dict[str, list[PowerItem]] = {}
     for item in items:
         groups.setdefault(CATEGORY_LABELS[queries.effective_category(item)], []).append(item)
     return render(
-        request, "powers/unit.html", {"unit": unit, "edition": edition, "groups": groups, "count": len(items)}
+        request,
+        "powers/unit.html",
+        {
+            "unit": unit,
+            "edition": edition,
+            "groups": groups,
+            "count": len(items),
+            "adjusted": exporting.adjusted_items(edition),
+            "formats": ("xlsx", "csv", "json"),
+            "published": list(
+                ListEdition.objects.filter(unit=unit, status="published")
+                .order_by("-number")
+                .values_list("number", "published_at")
+            ),
+        },
     )
 
 
@@ -120,12 +142,12 @@ def _article_text(citation: BasisCitation) -> str | None:
     return article.text if article else None
 
 
-def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    """Open data: the unit's published list as xlsx, csv or json."""
+def download(request: HttpRequest, code: str, fmt: str, number: int | None = None) -> HttpResponse:
+    """Open data: the unit's published list (the latest, or an earlier edition) as xlsx, csv or json."""
     unit = org_queries.get_unit(code)
-    edition = queries.latest_published(unit)
-    if edition is None or fmt not in {"xlsx", "csv", "json"}:
-        raise Http404("no published list")
+    edition = _published(unit, number)
+    if fmt not in {"xlsx", "csv", "json"}:
+        raise Http404("no such format")
     writer = {"xlsx": exporting.to_xlsx, "csv": exporting.to_csv, "json": exporting.to_json}[fmt]
     types = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

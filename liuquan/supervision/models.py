@@ -11,16 +11,28 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from liuquan.core.actions import Fields, sealed
 from liuquan.org.models import Unit
 from liuquan.supervision.catalog import MARKERS
 
-Fields = tuple[dict[str, Any], dict[str, Any]]
-
 
 class RuleSetting(models.Model):
-    """监督规则参数: one rule's switch and parameters, edited by 纪检 (every change on the ledger)."""
+    """监督规则参数: one rule's switch and parameters for one scope, as 纪检 set them at one time.
 
-    rule = models.CharField(_("rule"), max_length=40, unique=True)
+    Rows are never changed: each change is a new row (with its reason), so the rows are the history. The
+    setting in force for a unit is the newest row of the most specific scope covering the unit's region; a
+    row without a region is the installation's default, set by the data steward. A county's 纪检 sets its
+    county's, the city's 纪检 the city's (supervision.actions.may_set_rules)."""
+
+    rule = models.CharField(_("rule"), max_length=40)
+    region = models.ForeignKey(
+        "org.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope"),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     params = models.JSONField(_("parameters"), default=dict)
     updated_at = models.DateTimeField(_("updated at"))
@@ -28,7 +40,8 @@ class RuleSetting(models.Model):
     note = models.CharField(_("reason for the change"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["rule"]
+        ordering = ["rule", "-pk"]
+        indexes = [models.Index(fields=["rule", "region"], name="rulesetting_scope")]
         verbose_name = _("rule setting")
         verbose_name_plural = _("rule settings")
 
@@ -36,13 +49,16 @@ class RuleSetting(models.Model):
         return self.rule
 
     def ledger_fields(self) -> Fields:
-        return {
+        public: dict[str, Any] = {
             "rule": self.rule,
             "enabled": self.enabled,
             "params": self.params,
             "updated_at": self.updated_at.isoformat(),
             "note": self.note,
-        }, {"updated_by": self.updated_by_id}
+        }
+        if self.region is not None:  # absent on the installation's defaults (and on older rows)
+            public["region"] = self.region.code
+        return sealed((public, {"updated_by": self.updated_by_id}))
 
 
 class AlertLevel(models.TextChoices):
@@ -153,21 +169,27 @@ def alert_fields(
     assignee_id: int | None,
     outcome: str,
 ) -> Fields:
-    """An alert's ledger fields, from a row or from the values a sweep inserts in bulk."""
-    return {
-        "rule": rule,
-        "key": key,
-        "level": level,
-        "unit": unit_code,
-        "case": case_id,
-        "case_step": case_step_id,
-        "subject": subject,
-        "detail": detail,
-        "raised_at": raised_at.isoformat(),
-        "status": status,
-        "respond_by": respond_by.isoformat() if respond_by else None,
-        "ended_at": ended_at.isoformat() if ended_at else None,
-    }, {"assignee": assignee_id, "outcome": outcome}
+    """An alert's ledger fields, from a row or from the values a sweep inserts in bulk: sealed, as every
+    supervision record is until a 通报 publishes it."""
+    return sealed(
+        (
+            {
+                "rule": rule,
+                "key": key,
+                "level": level,
+                "unit": unit_code,
+                "case": case_id,
+                "case_step": case_step_id,
+                "subject": subject,
+                "detail": detail,
+                "raised_at": raised_at.isoformat(),
+                "status": status,
+                "respond_by": respond_by.isoformat() if respond_by else None,
+                "ended_at": ended_at.isoformat() if ended_at else None,
+            },
+            {"assignee": assignee_id, "outcome": outcome},
+        )
+    )
 
 
 class AlertNote(models.Model):
@@ -188,10 +210,15 @@ class AlertNote(models.Model):
         return f"{self.alert_id} {self.kind}"
 
     def ledger_fields(self) -> Fields:
-        return {"alert": self.alert_id, "at": self.at.isoformat(), "kind": self.kind}, {
-            "person": self.person_id,
-            "text": self.text,
-        }
+        return sealed(
+            (
+                {"alert": self.alert_id, "at": self.at.isoformat(), "kind": self.kind},
+                {
+                    "person": self.person_id,
+                    "text": self.text,
+                },
+            )
+        )
 
 
 class SanctionKind(models.TextChoices):
@@ -228,19 +255,24 @@ class Sanction(models.Model):
         return f"{self.alert_id} {self.kind}"
 
     def ledger_fields(self) -> Fields:
-        return {
-            "alert": self.alert_id,
-            "kind": self.kind,
-            "responsibility": self.responsibility_id,
-            "stage": self.stage,
-            "decided_at": self.decided_at.isoformat(),
-        }, {
-            "people": sorted(self.people.values_list("pk", flat=True)) if self.pk else [],
-            "accountable_scope": self.accountable_scope,
-            "accountability_case": self.accountability_case,
-            "text": self.text,
-            "decided_by": self.decided_by_id,
-        }
+        return sealed(
+            (
+                {
+                    "alert": self.alert_id,
+                    "kind": self.kind,
+                    "responsibility": self.responsibility_id,
+                    "stage": self.stage,
+                    "decided_at": self.decided_at.isoformat(),
+                },
+                {
+                    "people": sorted(self.people.values_list("pk", flat=True)) if self.pk else [],
+                    "accountable_scope": self.accountable_scope,
+                    "accountability_case": self.accountability_case,
+                    "text": self.text,
+                    "decided_by": self.decided_by_id,
+                },
+            )
+        )
 
 
 class SweepMark(models.Model):

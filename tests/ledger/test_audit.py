@@ -125,7 +125,12 @@ def busy_world(world, tmp_path):
         ingest.do_ingest(actor=system, source=source, body=json.dumps(event))
     inspector = world.person("inspector")
     supervision_actions.do_set_rule(
-        actor=inspector, rule="frequent_return", enabled=True, params={"max_returns": 3}, note="试行"
+        actor=inspector,
+        rule="frequent_return",
+        enabled=True,
+        params={"max_returns": 3},
+        note="试行",
+        region=world.city,
     )
     supervision_sweep.run_sweep()
     alert = Alert.objects.order_by("pk").first()
@@ -242,6 +247,25 @@ def test_a_row_inserted_behind_the_actions_back_is_found(busy_world):
         )
     _, findings = audit.verify_records()
     assert any(f.table == "org_post" and "not on the ledger" in f.detail for f in findings)
+
+
+def test_a_record_written_in_clear_before_sealing_still_verifies_field_by_field(busy_world):
+    from liuquan.core.actions import action
+    from liuquan.org.models import Person
+
+    clerk = busy_world.person("clerk")
+    _public, private = clerk.ledger_fields()
+    # Its latest leaf as liuquan wrote staff records before they were sealed: the fields in clear.
+    with action("org.update_person", actor=busy_world.system) as act:
+        act.record_fields("org.Person", clerk.pk, (private["fields"], private["private"]))
+    assert audit.verify_records()[1] == []
+    Person.objects.filter(pk=clerk.pk).update(office_phone="0354-9999999")
+    Person.objects.filter(pk=clerk.pk).update(mobile="13900000000")
+    _, findings = audit.verify_records()
+    assert {(f.table, f.field) for f in findings} == {
+        ("org_person", "office_phone"),
+        ("org_person", "email/first_name/last_name/mobile/password/username"),
+    }
 
 
 def test_a_tampered_tree_node_or_checkpoint_is_found(busy_world):
