@@ -122,7 +122,7 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
             calendar_queries.work_calendar(),
             timezone.localtime(started).date(),
             step.limit,
-            share=_warn_share(),
+            share=_warn_share(case.unit_id),
         )
         due, warn = clock.due, clock.warn
         case.provisional = case.provisional or clock.provisional
@@ -153,11 +153,15 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
     return row
 
 
-def _warn_share() -> float:
-    """time_yellow's share of a limit (纪检 may change it): applied to clocks started from then on."""
+def _warn_share(unit_id: int) -> float:
+    """time_yellow's share of a limit in the scope of the unit (纪检 may change it): applied to clocks started
+    from then on."""
     from liuquan.supervision import sweep
 
-    _enabled, params = sweep.stored_settings().get("time_yellow", (True, {}))
+    stored = sweep.stored_settings()
+    scoped = any(setting.prefix for setting in stored.get("time_yellow", ()))
+    code = Unit.objects.values_list("region__code", flat=True).get(pk=unit_id) if scoped else ""
+    _enabled, params = sweep.setting_for(stored, "time_yellow", code)
     return float(params.get("share", engine.WARN_SHARE))
 
 
@@ -251,7 +255,7 @@ def _start_case_clock(case: Case, today: date) -> None:
     limit = case.definition.flow.case_limit
     if limit is None:
         return
-    clock = engine.clock(calendar_queries.work_calendar(), today, limit, share=_warn_share())
+    clock = engine.clock(calendar_queries.work_calendar(), today, limit, share=_warn_share(case.unit_id))
     case.due_on, case.warn_on = clock.due, clock.warn
     case.provisional = case.provisional or clock.provisional
 

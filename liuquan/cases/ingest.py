@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -209,7 +211,9 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
             continue
         seen.add(key)
         lines.append(line)
-    for chunk in _chunks(lines):
+    for position, chunk in enumerate(_chunks(lines)):
+        if position and transaction.get_connection().vendor == "sqlite":
+            time.sleep(SQLITE_PAUSE_SECONDS)
         _ingest_chunk(actor, source, chunk, answer)
     return answer
 
@@ -219,6 +223,11 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
 # once, and a batch cut short (a crash, a killed worker) is completed by sending it again: what was
 # stored is a duplicate the second time.
 CHUNK_LINES = 200
+# Between two chunks on SQLite, the write lock is left free this long. A writer waiting for it (SQLite's
+# busy handler) retries every 100 ms at most, so a pause this long lets every waiting writer in; without
+# it the next chunk takes the lock again within microseconds and a waiting clerk can wait for the whole
+# batch. PostgreSQL locks rows, not the database: no pause there.
+SQLITE_PAUSE_SECONDS = 0.1
 
 
 def _chunks(lines: list[Line]) -> list[list[Line]]:

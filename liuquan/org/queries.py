@@ -143,6 +143,18 @@ def get_unit(code: str) -> Unit:
     return unit
 
 
+def get_region(code: str) -> Region:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise NotFound(
+            f"没有代码为 {code} 的行政区划",
+            message_en=f"No region with code {code}",
+            field="region",
+            value=code,
+        )
+    return region
+
+
 def principal_of(unit: Unit) -> Leadership | None:
     return (
         Leadership.objects.filter(unit=unit, rank="principal", until__isnull=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, Role, Unit
+from liuquan.org.models import Person, Region, Role
 from liuquan.powers.models import Responsibility
 from liuquan.supervision import catalog, rules
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction, SanctionKind
@@ -179,17 +179,28 @@ def do_close_alert(*, actor: Person, alert: Alert, text: str = "") -> Alert:
     return alert
 
 
-def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, Any], note: str) -> RuleSetting:
-    """纪检 changes a rule's switch or parameters; the old and new settings stay on the ledger.
+def do_set_rule(
+    *,
+    actor: Person,
+    rule: str,
+    enabled: bool,
+    params: dict[str, Any],
+    note: str,
+    region: Region | None = None,
+) -> RuleSetting:
+    """纪检 changes a rule's switch or parameters for one scope (a region; None: the installation's
+    default); the change is a new row with its reason, so the rows are the history.
 
-    A setting holds for every unit of the installation, so only an inspector whose reach covers every
-    unit (the city's 纪委) or a data steward changes it: a county's or a village's 纪检 would otherwise
-    switch a rule off for units they do not supervise."""
-    if not may_set_rules(actor):
+    A setting holds for every unit of its region, so only an inspector whose reach covers that region (a
+    county's 纪检 its county, the city's 纪检 the city) or a data steward sets it: a village's 纪检 cannot
+    switch a rule off for the county, nor a county's for the city."""
+    if not may_set_rules(actor, region):
+        where = region.name if region else "全部单位（默认设置）"
         raise Forbidden(
-            "监督规则的设置对全市所有单位生效，只有辖区覆盖全市的纪检人员可以调整",
-            message_en="Rule settings hold for every unit: only an inspector whose reach covers them all changes them",
+            f"无权调整“{where}”的监督规则：只有辖区覆盖该范围的纪检人员可以调整",
+            message_en="Only an inspector whose reach covers the scope changes its rule settings",
             rule=rule,
+            region=region.code if region else None,
         )
     if rule not in rules.REGISTRY:
         raise InvalidInput(f"没有监督规则 {rule}", message_en=f"No rule {rule}", field="rule")
@@ -203,29 +214,43 @@ def do_set_rule(*, actor: Person, rule: str, enabled: bool, params: dict[str, An
     if not note.strip():
         raise InvalidInput("请写明调整理由", message_en="Give the reason for the change", field="note")
     with action("supervision.set_rule", actor=actor) as act:
-        row, _ = RuleSetting.objects.update_or_create(
+        row = RuleSetting.objects.create(
             rule=rule,
-            defaults={
-                "enabled": enabled,
-                "params": merged,
-                "updated_at": timezone.now(),
-                "updated_by": actor,
-                "note": note.strip()[:300],
-            },
+            region=region,
+            enabled=enabled,
+            params=merged,
+            updated_at=timezone.now(),
+            updated_by=actor,
+            note=note.strip()[:300],
         )
         act.record(row)
     return row
 
 
-def may_set_rules(person: Person) -> bool:
-    """A data steward, or a 纪检 with a region grant that leaves no unit outside it."""
+def rule_scopes(person: Person) -> list[Region]:
+    """The regions whose rule settings `person` may change: those of their 纪检 region grants (a data
+    steward changes the installation's defaults and any region's)."""
+    if not person.is_active:
+        return []
+    if person.is_superuser:
+        return list(Region.objects.order_by("code"))
+    return sorted(
+        {
+            grant.region
+            for grant in org_queries.grants_of(person)
+            if grant.role == Role.INSPECTOR and grant.unit_id is None and grant.region is not None
+        },
+        key=lambda region: region.code,
+    )
+
+
+def may_set_rules(person: Person, region: Region | None = None) -> bool:
+    """A data steward anywhere; a 纪检 for a region inside one of their region grants (never the
+    installation's defaults, which reach every unit)."""
     if not person.is_active:
         return False
     if person.is_superuser:
         return True
-    prefixes = [
-        grant.region.prefix
-        for grant in org_queries.grants_of(person)
-        if grant.role == Role.INSPECTOR and grant.unit_id is None and grant.region is not None
-    ]
-    return any(not Unit.objects.exclude(region__code__startswith=prefix).exists() for prefix in prefixes)
+    if region is None:
+        return False
+    return any(region.code.startswith(scope.prefix) for scope in rule_scopes(person))

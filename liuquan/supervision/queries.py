@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from liuquan.core.access import log_read
 from liuquan.core.errors import Forbidden, NotFound
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person
-from liuquan.supervision import rules
+from liuquan.org.models import Person, Region
+from liuquan.supervision import catalog, rules
 from liuquan.supervision.actions import SUPERVISORS, is_supervisor
 from liuquan.supervision.models import Alert, RuleSetting
 
@@ -37,20 +37,52 @@ def access_alert(person: Person, alert_id: int, *, channel: str) -> Alert:
     return alert
 
 
-def rule_settings() -> list[dict[str, object]]:
-    stored = {row.rule: row for row in RuleSetting.objects.select_related("updated_by")}
+def rule_settings(region: Region | None = None) -> list[dict[str, object]]:
+    """Every rule as it holds in `region` (None: the installation's default): its switch and
+    parameters, and the scope whose setting that is (a wider scope's, or the defaults)."""
+    from liuquan.supervision import sweep
+
+    stored = sweep.stored_settings()
+    code = region.code if region else ""
+    rows = {
+        (row.rule, row.region_id): row
+        for row in RuleSetting.objects.select_related("updated_by", "region").order_by("pk")
+    }
+    scopes = {region.prefix: region for region in Region.objects.all()} if stored else {}
     listing = []
     for name, rule in rules.REGISTRY.items():
-        row = stored.get(name)
+        enabled, params = sweep.setting_for(stored, name, code)
+        source = next((s for s in stored.get(name, ()) if code.startswith(s.prefix)), None)
+        scope = scopes.get(source.prefix) if source and source.prefix else None
+        row = rows.get((name, scope.pk if scope else None)) if source else None
         listing.append(
             {
                 "rule": name,
+                "name": catalog.short_name(name),
                 "description": rule.description,
-                "enabled": row.enabled if row else True,
-                "params": {**rule.defaults, **(row.params if row else {})},
+                "enabled": enabled,
+                "params": {**rule.defaults, **params},
                 "cures": rule.cures,
                 "updated_at": row.updated_at if row else None,
                 "note": row.note if row else "",
+                "scope": (scope.name if scope else "全部单位（默认）") if source else "",
+                "inherited": source is not None and (scope.code if scope else "") != code,
             }
         )
     return listing
+
+
+def rule_history(person: Person, *, limit: int = 200) -> QuerySet[RuleSetting]:
+    """Rule changes `person` may read, newest first: all for a data steward or a city-wide supervisor,
+    else those of the defaults and of the regions that contain, or lie inside, their own."""
+    rows = RuleSetting.objects.select_related("updated_by", "region").order_by("-pk")
+    if person.is_superuser:
+        return rows[:limit]
+    prefixes = org_queries.scope_of(person, SUPERVISORS).region_prefixes
+    condition = Q(region__isnull=True)
+    for prefix in prefixes:
+        condition |= Q(region__code__startswith=prefix)
+        for length in (2, 4, 6, 9):  # the regions above: province, city, county, township
+            if length < len(prefix):
+                condition |= Q(region__code=prefix[:length].ljust(6 if length <= 6 else 9, "0"))
+    return rows.filter(condition)[:limit]

@@ -22,7 +22,7 @@ from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
 from liuquan.flows.models import RiskPoint
 from liuquan.org import actions as org_actions
-from liuquan.org.models import Oversight, Unit
+from liuquan.org.models import LEVEL_PREFIX_LENGTH, Oversight, Region, RegionLevel, Unit
 from liuquan.supervision import rules
 from liuquan.supervision.models import Alert, AlertLevel, AlertStatus, RuleSetting, SweepMark, alert_fields
 
@@ -41,36 +41,92 @@ class SweepResult:
         return sum(self.raised.values())
 
 
-def settings_in_force() -> tuple[list[str], dict[str, dict[str, object]]]:
-    """Enabled rules and their parameters (stored settings over the rules' defaults)."""
-    stored = stored_settings()
-    enabled = [name for name in rules.REGISTRY if name not in stored or stored[name][0]]
-    params = {
-        name: {**rule.defaults, **(stored[name][1] if name in stored else {})}
-        for name, rule in rules.REGISTRY.items()
-    }
-    return enabled, params
+@dataclass(frozen=True)
+class Setting:
+    """One scope's setting of one rule in force: the newest row for that rule and scope."""
+
+    prefix: str  # the scope's region-code prefix; "" for the installation's default
+    enabled: bool
+    params: dict[str, Any]
 
 
-def stored_settings() -> dict[str, tuple[bool, dict[str, Any]]]:
-    """rule → (enabled, stored parameters), as 纪检 set them. Plain SQL: every case step asks (for its
-    warning share, and whether its per-event run is worth running)."""
+def stored_settings() -> dict[str, list[Setting]]:
+    """rule → the settings in force, one per scope, most specific first (as 纪检 set them). Plain SQL:
+    every case step asks (for its warning share, and whether its per-event run is worth running)."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     enabled_field, params_field = (
         RuleSetting._meta.get_field("enabled"),
         RuleSetting._meta.get_field("params"),
     )
+    settings_table, region_table = quote(RuleSetting._meta.db_table), quote(Region._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT rule, enabled, params FROM {quote(RuleSetting._meta.db_table)}")  # noqa: S608
+        cursor.execute(
+            f"SELECT s.rule, s.enabled, s.params, r.code, r.level FROM {settings_table} s "  # noqa: S608
+            f"LEFT JOIN {region_table} r ON r.id = s.region_id ORDER BY s.id"
+        )
         found = cursor.fetchall()
-    return {
-        rule: (
+    newest: dict[tuple[str, str], Setting] = {}
+    for rule, enabled, params, code, level in found:
+        prefix = code[: LEVEL_PREFIX_LENGTH[RegionLevel(level)]] if code else ""
+        newest[(rule, prefix)] = Setting(
+            prefix,
             bool(core_rows.convert(enabled_field, enabled, connection)),
             core_rows.convert(params_field, params, connection) or {},
         )
-        for rule, enabled, params in found
-    }
+    by_rule: dict[str, list[Setting]] = {}
+    for (rule, _prefix), setting in newest.items():
+        by_rule.setdefault(rule, []).append(setting)
+    for settings in by_rule.values():
+        settings.sort(key=lambda setting: len(setting.prefix), reverse=True)
+    return by_rule
+
+
+def setting_for(stored: dict[str, list[Setting]], rule: str, region_code: str) -> tuple[bool, dict[str, Any]]:
+    """(enabled, stored parameters) of `rule` for a unit in region `region_code` ("": the default)."""
+    for setting in stored.get(rule, ()):
+        if region_code.startswith(setting.prefix):
+            return setting.enabled, setting.params
+    return True, {}
+
+
+def settings_in_force(region_code: str = "") -> tuple[list[str], dict[str, dict[str, object]]]:
+    """Enabled rules and their parameters (stored settings over the rules' defaults) for a unit in
+    region `region_code` ("": the installation's default)."""
+    return _resolve(stored_settings(), region_code)
+
+
+def _resolve(
+    stored: dict[str, list[Setting]], region_code: str
+) -> tuple[list[str], dict[str, dict[str, object]]]:
+    enabled, params = [], {}
+    for name, rule in rules.REGISTRY.items():
+        on, own = setting_for(stored, name, region_code)
+        if on:
+            enabled.append(name)
+        params[name] = {**rule.defaults, **own}
+    return enabled, params
+
+
+@dataclass(frozen=True)
+class ScopeGroup:
+    """Units that run under the same settings: the rules run once per group, over its units."""
+
+    enabled: list[str]
+    params: dict[str, dict[str, object]]
+    unit_ids: frozenset[int] | None  # None: every unit (no setting narrower than the default)
+
+
+def scope_groups() -> list[ScopeGroup]:
+    stored = stored_settings()
+    if all(setting.prefix == "" for settings in stored.values() for setting in settings):
+        return [ScopeGroup(*_resolve(stored, ""), None)]
+    groups: dict[str, tuple[list[str], dict[str, dict[str, object]], set[int]]] = {}
+    for pk, code in Unit.objects.values_list("pk", "region__code"):
+        enabled, params = _resolve(stored, code)
+        key = json.dumps([enabled, params], sort_keys=True, default=str)
+        groups.setdefault(key, (enabled, params, set()))[2].add(pk)
+    return [ScopeGroup(enabled, params, frozenset(units)) for enabled, params, units in groups.values()]
 
 
 @dataclass(frozen=True)
@@ -88,7 +144,7 @@ def worth_a_run(changes: list[Change]) -> list[int]:
     """The cases whose change may raise an alert under the per-event rules (late or after-hours
     completions, a return, a breach, a provisional due date); a change that cannot raise one is not
     run. Nothing is lost either way: the periodic sweep reads every step and breach since its marks."""
-    params: dict[str, dict[str, object]] | None = None
+    params: list[dict[str, object]] | None = None
     wanted = []
     for change in changes:
         if change.breach or change.returned or change.provisional:
@@ -99,11 +155,10 @@ def worth_a_run(changes: list[Change]) -> list[int]:
             continue
         decisions = [at for at, _, decides in change.completed if decides]
         if decisions:
-            if params is None:
-                params = settings_in_force()[1]
+            if params is None:  # whichever scope the case's unit is in: the run itself applies its own
+                params = [group.params["after_hours_decision"] for group in scope_groups()]
             calendar = calendar_queries.work_calendar()
-            rule_params = params["after_hours_decision"]
-            if any(rules.after_hours(at, rule_params, calendar) for at in decisions):
+            if any(rules.after_hours(at, own, calendar) for at in decisions for own in params):
                 wanted.append(change.case_id)
     return wanted
 
@@ -118,25 +173,35 @@ def run_sweep(
     started = time.perf_counter()
     now = (now or timezone.now()).astimezone(UTC)  # ledgered as the database gives it back
     today = today or timezone.localtime(now).date()
-    enabled, params = settings_in_force()
+    groups = scope_groups()
     result = SweepResult()
     stored = {row.name: row for row in SweepMark.objects.filter(name__in=MARKS)}
     top_step = CaseStep.objects.aggregate(top=Max("pk"))["top"] or 0
     top_breach = Breach.objects.aggregate(top=Max("pk"))["top"] or 0
-    ctx = rules.Context(
-        today=today,
-        now=now,
-        calendar=calendar_queries.work_calendar(),
-        params=params,
-        marks={name: stored[name].value if name in stored else 0 for name in ("step", "breach")},
-        since=(stored["clock"].day if "clock" in stored else None) if case_ids is None else None,
-        since_time=_as_time(stored["completed"].value)
-        if "completed" in stored and stored["completed"].value
-        else None,
-        case_ids=case_ids,
-    )
-    findings = list(rules.all_findings(ctx, enabled))
-    cures = _cures(enabled) if case_ids is None else []
+    calendar = calendar_queries.work_calendar()
+    findings: list[rules.Finding] = []
+    cures: list[Alert] = []
+    for group in groups:  # one run per set of settings in force, each over its own units
+        ctx = rules.Context(
+            today=today,
+            now=now,
+            calendar=calendar,
+            params=group.params,
+            marks={name: stored[name].value if name in stored else 0 for name in ("step", "breach")},
+            since=(stored["clock"].day if "clock" in stored else None) if case_ids is None else None,
+            since_time=_as_time(stored["completed"].value)
+            if "completed" in stored and stored["completed"].value
+            else None,
+            case_ids=case_ids,
+        )
+        units = group.unit_ids
+        findings += [
+            finding
+            for finding in rules.all_findings(ctx, group.enabled)
+            if units is None or finding.unit_id in units
+        ]
+        if case_ids is None:
+            cures += [alert for alert in _cures(group.enabled) if units is None or alert.unit_id in units]
     # A few findings (a per-event run sees the same ones again and again) are checked against the
     # stored keys first; a sweep's many new ones go straight to INSERT … ON CONFLICT DO NOTHING.
     candidates = _new(findings) if len(findings) <= PRECHECK else _unique(findings)
@@ -145,7 +210,7 @@ def run_sweep(
         try:
             with action("supervision.sweep", actor=org_actions.system_person()) as act:
                 _lock_marks()
-                _write(act, candidates, cures, today=today, now=now, calendar=ctx.calendar, result=result)
+                _write(act, candidates, cures, today=today, now=now, calendar=calendar, result=result)
                 if case_ids is None:
                     _move_marks(top_step, top_breach, today, now)
                 wrote = True

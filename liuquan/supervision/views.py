@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,9 +29,8 @@ from django.views.decorators.http import require_POST
 from liuquan.cases.models import Breach, CaseStep
 from liuquan.console.views import person_of
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from liuquan.ledger.models import Entry
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, RoleGrant, Unit
+from liuquan.org.models import Person, Region, RoleGrant, Unit
 from liuquan.supervision import actions, catalog, queries, rules
 from liuquan.supervision.forms import (
     ACTIVE,
@@ -42,7 +42,7 @@ from liuquan.supervision.forms import (
     DisposeForm,
     RuleForm,
 )
-from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus, RuleSetting
+from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus
 
 CHANNEL = "console"
 PAGE_SIZE = 50
@@ -77,8 +77,8 @@ def _require_supervisor(person: Person) -> None:
         )
 
 
-def _may_set_rules(person: Person) -> bool:
-    return actions.may_set_rules(person)  # the check inside actions.do_set_rule
+def _may_set_rules(person: Person, region: Region | None) -> bool:
+    return actions.may_set_rules(person, region)  # the check inside actions.do_set_rule
 
 
 # The list ---------------------------------------------------------------------------------------------
@@ -401,53 +401,65 @@ def close(request: HttpRequest, alert_id: int) -> HttpResponse:
 # The rules --------------------------------------------------------------------------------------------
 
 
-def _history() -> list[dict[str, Any]]:
-    """Past rule changes from the ledger (the ledger is the history), newest first.
+def _history(person: Person) -> list[dict[str, Any]]:
+    """Past rule changes within the person's reach, newest first: the settings' rows are the history
+    (each change a new row, each on the ledger as a sealed entry)."""
+    return [
+        {
+            "pk": row.pk,
+            "at": row.updated_at,
+            "by": row.updated_by.full_name or row.updated_by.username,
+            "rule": row.rule,
+            "name": catalog.short_name(row.rule),
+            "scope": row.region.name if row.region else _("Every unit (default)"),
+            "enabled": row.enabled,
+            "params": row.params,
+            "note": row.note,
+        }
+        for row in queries.rule_history(person, limit=HISTORY_ROWS)
+    ]
 
-    Read by subject through the ledger's (subject_type, subject_id) index: rule settings are few."""
-    ids = [str(pk) for pk in RuleSetting.objects.values_list("pk", flat=True)]
-    if not ids:
-        return []
-    entries = (
-        Entry.objects.filter(
-            subject_type=RuleSetting._meta.label, subject_id__in=ids, action="supervision.set_rule"
-        )
-        .select_related("actor")
-        .order_by("-index")[:HISTORY_ROWS]
-    )
-    rows = []
-    for entry in entries:
-        state = entry.state
-        rows.append(
-            {
-                "index": entry.index,
-                "at": entry.at,
-                "by": entry.actor.full_name or entry.actor.username,
-                "rule": state.get("rule", ""),
-                "enabled": state.get("enabled"),
-                "params": state.get("params") or {},
-                "note": state.get("note", ""),
-                "subject_id": entry.subject_id,
-            }
-        )
-    return rows
+
+def _scope(request: HttpRequest, person: Person, code: str | None) -> Region | None:
+    """The scope the page shows and changes: the one asked for, else the person's widest."""
+    if code:
+        return org_queries.get_region(code)
+    if code == "" or person.is_superuser:
+        return None
+    scopes = actions.rule_scopes(person)
+    return scopes[0] if scopes else None
 
 
 def _render_rules(
-    request: HttpRequest, person: Person, *, bound: RuleForm | None = None, status: int = 200
+    request: HttpRequest,
+    person: Person,
+    region: Region | None,
+    *,
+    bound: RuleForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    may_change = _may_set_rules(person)
+    may_change = _may_set_rules(person, region)
     listing = []
-    for row in queries.rule_settings():
+    for row in queries.rule_settings(region):
         form = None
         if may_change:
             form = bound if bound is not None and bound.rule == row["rule"] else None
             form = form or RuleForm(rule=str(row["rule"]), current=row)
         listing.append({**row, "form": form})
+    scopes = [("", _("Every unit (default)"))] if person.is_superuser else []
+    scopes += [(scope.code, scope.name) for scope in actions.rule_scopes(person)]
     return render(
         request,
         "supervision/rules.html",
-        {"rules": listing, "history": _history(), "may_change": may_change, "bound": bound},
+        {
+            "rules": listing,
+            "history": _history(person),
+            "may_change": may_change,
+            "bound": bound,
+            "region": region,
+            "scope_code": region.code if region else "",
+            "scopes": scopes,
+        },
         status=status,
     )
 
@@ -458,7 +470,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
     if not person.is_superuser:
         _require_supervisor(person)
-    return _render_rules(request, person)
+    return _render_rules(request, person, _scope(request, person, request.GET.get("scope")))
 
 
 @login_required
@@ -467,10 +479,11 @@ def set_rule(request: HttpRequest, rule: str) -> HttpResponse:
     person = person_of(request)
     if rule not in rules.REGISTRY:
         raise NotFound(f"没有监督规则 {rule}", message_en=f"No rule {rule}", rule=rule)
-    current = next(row for row in queries.rule_settings() if row["rule"] == rule)
+    region = _scope(request, person, request.POST.get("scope"))
+    current = next(row for row in queries.rule_settings(region) if row["rule"] == rule)
     form = RuleForm(request.POST, rule=rule, current=current)
     if not form.is_valid():
-        return _render_rules(request, person, bound=form, status=422)
+        return _render_rules(request, person, region, bound=form, status=422)
     try:
         actions.do_set_rule(
             actor=person,
@@ -478,12 +491,13 @@ def set_rule(request: HttpRequest, rule: str) -> HttpResponse:
             enabled=form.cleaned_data["enabled"],
             params=form.params(),
             note=form.cleaned_data["note"],
+            region=region,
         )
     except REFUSALS as exc:
         field = exc.detail.get("field")
         form.add_error(field if field in form.fields else None, exc.localized_message())
-        return _render_rules(request, person, bound=form, status=exc.http_status)
+        return _render_rules(request, person, region, bound=form, status=exc.http_status)
     messages.success(
         request, _("The settings of %(rule)s were changed.") % {"rule": catalog.short_name(rule)}
     )
-    return redirect("supervision:rules")
+    return redirect(f"{reverse('supervision:rules')}?scope={region.code if region else ''}")

@@ -342,11 +342,12 @@ def test_refusals_are_shown_on_the_page_not_raised(source, inspector):
 # The rules -----------------------------------------------------------------------------------------
 
 
-def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector):
+def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector, source):
+    world, _, _ = source
     page = text(inspector.get("/console/supervision/rules/"))
     assert page.count('data-rule="') == 12 and "超过法定或承诺时限" in page
     assert 'data-testid="rule-form-time_yellow"' in page and 'name="time_yellow-param_share"' in page
-    assert 'data-entry="' not in page
+    assert 'data-setting="' not in page and "<code>time_yellow</code>" not in page
 
     url = "/console/supervision/rules/time_yellow/"
     response = inspector.post(
@@ -372,7 +373,8 @@ def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector):
 
     page = text(inspector.get("/console/supervision/rules/"))
     assert 'data-rule="frequent_return" data-enabled="0"' in page
-    assert page.count('data-entry="') == 2 and "提前预警" in page and "暂停观察" in page
+    assert page.count('data-setting="') == 2 and "提前预警" in page and "暂停观察" in page
+    assert RuleSetting.objects.filter(region=world.city).count() == 2  # the inspector's scope: the city
     assert page.index('data-rule="frequent_return">') < page.index('data-rule="time_yellow">')  # newest first
 
     # The after-hours clock times are normalised ("7:30" → "07:30") and checked by the rule.
@@ -411,15 +413,15 @@ def test_auditors_read_the_rules_but_do_not_change_them(source):
     assert response.status_code == 403 and not RuleSetting.objects.exists()
 
 
-def test_only_an_inspector_whose_reach_covers_every_unit_changes_a_rule(source):
+def test_an_inspector_changes_the_rules_of_their_own_region_only(source):
     from liuquan.core.errors import Forbidden
     from liuquan.org import actions as org_actions
     from liuquan.org.models import Role
     from liuquan.supervision import actions as supervision_actions
 
     world, _, _ = source
-    form = {"time_red-enabled": "", "time_red-note": "本村试行"}
-    # 纪检 of a village and of a county: the setting would switch red cards off for the whole city.
+    form = {"time_red-enabled": "", "time_red-note": "本地试行"}
+    people = {}
     for key, region in (("village-inspector", world.village), ("county-inspector", world.county)):
         person = org_actions.do_create_person(
             actor=world.system, username=key, full_name=f"测试{key}", unit=world.village_committee
@@ -427,18 +429,46 @@ def test_only_an_inspector_whose_reach_covers_every_unit_changes_a_rule(source):
         org_actions.do_grant_role(
             actor=world.system, person=person, role=Role.INSPECTOR, unit=None, region=region
         )
-        client = login(Client(), person)
-        assert "rule-form-" not in text(client.get("/console/supervision/rules/"))
-        refused = client.post("/console/supervision/rules/time_red/", form)
+        people[key] = person
+    county = login(Client(), people["county-inspector"])
+    # Wider scopes, asked for by URL or by a forged form field, are refused: a county's 纪检 would
+    # switch red cards off for the whole city, a village's for its county.
+    for wider in (world.city.code, ""):
+        refused = county.post("/console/supervision/rules/time_red/", {**form, "scope": wider})
         assert refused.status_code == 403, refused.content.decode()
-        with pytest.raises(Forbidden):
-            supervision_actions.do_set_rule(
-                actor=person, rule="time_red", enabled=False, params={}, note="试"
-            )
+        assert "rule-form-" not in text(county.get(f"/console/supervision/rules/?scope={wider}"))
+    with pytest.raises(Forbidden):
+        supervision_actions.do_set_rule(
+            actor=people["village-inspector"],
+            rule="time_red",
+            enabled=False,
+            params={},
+            note="试",
+            region=world.county,
+        )
     assert not RuleSetting.objects.exists()
-    # The city's 纪检 may, and the page names the rule in Chinese, never by its key.
-    done = login(Client(), world.person("inspector")).post(
-        "/console/supervision/rules/time_red/", form, follow=True
+    # Their own scope (and the regions inside it) they may set; the page names the rule in Chinese.
+    done = county.post("/console/supervision/rules/time_red/", form, follow=True)
+    assert done.status_code == 200 and "超过时限" in text(done)
+    row = RuleSetting.objects.get(rule="time_red")
+    assert (
+        row.region == world.county and row.enabled is False and row.updated_by == people["county-inspector"]
     )
-    assert done.status_code == 200 and RuleSetting.objects.get(rule="time_red").enabled is False
-    assert "超过时限" in text(done)
+    supervision_actions.do_set_rule(
+        actor=people["county-inspector"],
+        rule="time_red",
+        enabled=False,
+        params={},
+        note="本村",
+        region=world.village,
+    )
+    # The city's 纪检 sees the county's change in the history and still has red cards city-wide.
+    city = login(Client(), world.person("inspector"))
+    page = text(city.get("/console/supervision/rules/"))
+    assert 'data-rule="time_red" data-enabled="1"' in page and page.count('data-setting="') == 2
+    county_page = text(city.get(f"/console/supervision/rules/?scope={world.county.code}"))
+    assert 'data-rule="time_red" data-enabled="0"' in county_page
+    # A village's 纪检 sees the settings that reach the village, not other villages' or the city's form.
+    village = login(Client(), people["village-inspector"])
+    page = text(village.get("/console/supervision/rules/"))
+    assert 'data-rule="time_red" data-enabled="0"' in page and "rule-form-time_red" in page

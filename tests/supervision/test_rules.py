@@ -15,7 +15,7 @@ from liuquan.cases.actions import Applicant, CaseRefused
 from liuquan.cases.models import Case, CaseStep
 from liuquan.org import actions as org_actions
 from liuquan.supervision import sweep
-from liuquan.supervision.models import Alert, AlertStatus
+from liuquan.supervision.models import Alert, AlertStatus, SweepMark
 from tests.cases.test_ingest import line
 from tests.cases.test_ingest import source as source
 
@@ -79,6 +79,55 @@ def test_time_yellow_and_red_each_once_and_only_yellow_cures(source):
     sweep.run_sweep(today=due + dt.timedelta(days=2))
     assert Alert.objects.get(rule="time_yellow").status == AlertStatus.OPEN
     assert Alert.objects.filter(rule="time_red").count() == 1
+
+
+def test_a_rule_switched_off_for_one_region_still_runs_everywhere_else(source):
+    """A county's 纪检 switching 红牌 off for the county leaves the city's departments watched; the city's
+    纪检 switching it off for the city stops it there, and a later county setting wins in the county."""
+    from liuquan.org import actions as org_actions
+    from liuquan.org.models import Role
+    from liuquan.supervision import actions as supervision_actions
+
+    world, _, _ = source
+    county = org_actions.do_create_person(
+        actor=world.system, username="county-jj", full_name="县纪检", unit=world.village_committee
+    )
+    org_actions.do_grant_role(
+        actor=world.system, person=county, role=Role.INSPECTOR, unit=None, region=world.county
+    )
+    supervision_actions.do_set_rule(
+        actor=county, rule="time_red", enabled=False, params={}, note="本县另行督办", region=world.county
+    )
+    groups = sweep.scope_groups()
+    off = [group for group in groups if "time_red" not in group.enabled]
+    assert len(groups) == 2 and len(off) == 1 and off[0].unit_ids == frozenset({world.village_committee.pk})
+
+    case = open_case(world)  # a case of 市民政局, a city department
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    assert step.due_on is not None
+    sweep.run_sweep(today=step.due_on + dt.timedelta(days=1))
+    assert [alert.case_step_id for alert in alerts("time_red")] == [step.pk]
+
+    Alert.objects.all().delete()  # the same overdue step, swept again with the city's rule off
+    SweepMark.objects.all().delete()
+    supervision_actions.do_set_rule(
+        actor=world.person("inspector"),
+        rule="time_red",
+        enabled=False,
+        params={},
+        note="全市暂停",
+        region=world.city,
+    )
+    sweep.run_sweep(today=step.due_on + dt.timedelta(days=2))
+    assert alerts("time_red") == []
+    assert all("time_red" not in group.enabled for group in sweep.scope_groups())
+    # The county's own setting is narrower than the city's: switched back on there, it runs there only.
+    supervision_actions.do_set_rule(
+        actor=county, rule="time_red", enabled=True, params={}, note="恢复", region=world.county
+    )
+    on = [group for group in sweep.scope_groups() if "time_red" in group.enabled]
+    assert len(on) == 1 and on[0].unit_ids == frozenset({world.village_committee.pk})
 
 
 def test_a_yellow_card_met_in_time_cures_itself(source):
@@ -224,6 +273,7 @@ def test_the_yellow_share_set_by_an_inspector_applies_to_clocks_started_afterwar
         enabled=True,
         params={"share": 0.5},
         note="试行半程预警",
+        region=world.city,
     )
     case = open_case(world)
     actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")

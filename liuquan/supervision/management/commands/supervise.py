@@ -30,12 +30,16 @@ class Command(BaseCommand):
         run.add_argument("--today", help="YYYY-MM-DD (for replaying a day; default: today)")
         listing = verbs.add_parser("rules", help="the rules with their settings")
         listing.add_argument("--json", action="store_true", help="print JSON instead of text")
+        listing.add_argument("--region", help="as they hold in this region (default: the installation's)")
         change = verbs.add_parser("set-rule", help="switch a rule or change its parameters (纪检)")
         change.add_argument("rule", help="the rule's name, as supervise rules lists them")
         change.add_argument("--disable", action="store_true", help="switch the rule off (default: on)")
         change.add_argument("--params", default="{}", help="JSON, e.g. '{\"max_returns\": 3}'")
         change.add_argument("--note", required=True, help="why")
         change.add_argument("--actor", help="acting inspector's user name (default: the system steward)")
+        change.add_argument(
+            "--region", help="the scope: a region code (default: the installation's default for every unit)"
+        )
         export = verbs.add_parser("export", help="the case event log for process mining (PM4Py)")
         export.add_argument(
             "--format",
@@ -79,7 +83,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {rule}: {count}")
 
     def handle_rules(self, options: dict[str, Any]) -> None:
-        listing = queries.rule_settings()
+        listing = queries.rule_settings(
+            org_queries.get_region(options["region"]) if options["region"] else None
+        )
         if options["json"]:
             self.stdout.write(json.dumps(listing, ensure_ascii=False, default=str, indent=2))
             return
@@ -106,9 +112,11 @@ class Command(BaseCommand):
             enabled=not options["disable"],
             params=params,
             note=options["note"],
+            region=org_queries.get_region(options["region"]) if options["region"] else None,
         )
+        scope = row.region.name if row.region else "全部单位"
         self.stdout.write(
-            f"{row.rule}: {'启用' if row.enabled else '停用'} {json.dumps(row.params, ensure_ascii=False)}"
+            f"{row.rule}（{scope}）: {'启用' if row.enabled else '停用'} {json.dumps(row.params, ensure_ascii=False)}"
         )
 
     def handle_export(self, options: dict[str, Any]) -> None:
