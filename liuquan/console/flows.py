@@ -175,6 +175,9 @@ def _back(code: str, power: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, exc: DomainError, code: str, power: str) -> HttpResponse:
+    """A refusal shown on the flow's page; a person who may not act here gets the 403 page instead."""
+    if isinstance(exc, Forbidden):
+        raise exc
     problems = exc.detail.get("problems")
     if isinstance(problems, list) and problems and all(isinstance(p, dict) for p in problems):
         messages.error(request, _("The flow cannot be published yet:"))
