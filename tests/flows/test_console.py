@@ -88,7 +88,8 @@ def test_a_unit_edits_checks_and_publishes_a_flow_in_the_console(flow_world):
     draft.refresh_from_db()
     assert [risk.point for risk in draft.flow.risks] == ["刁难申请人", "违规审批"]
 
-    assert clerk.post(base + "publish/").status_code == 302  # refused with a message: clerks don't publish
+    refused = clerk.post(base + "publish/")  # clerks don't publish: the 403 page, in Chinese
+    assert refused.status_code == 403 and "负责人" in refused.content.decode()
     head.post(base + "publish/")
     draft.refresh_from_db()
     assert draft.status == FlowStatus.PUBLISHED
