@@ -1,7 +1,8 @@
 """One 10,000-line batch from another system does not stop the city.
 
-The demo city behind gunicorn, as the README deploys it, on the embedded database (SQLite, where one batch
-once held the only write lock for a minute): while the batch is applied, clerks open and accept cases
+The demo city behind gunicorn, as the README deploys it, on the suite's database kind: the embedded SQLite
+(where one batch once held the only write lock for a minute), or a PostgreSQL database of its own beside
+the test database when the suite runs on PostgreSQL. While the batch is applied, clerks open and accept cases
 through the API and visitors read pages. No request fails, none answers "database is locked", no write
 waits over a second; then the batch is sent again, and again after the server is killed (-9) in the
 middle of it, and every event is stored and applied exactly once.
@@ -24,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
 BATCH_CASES = 2500  # four events each: 10,000 lines
@@ -69,6 +71,7 @@ def batch() -> bytes:
 class City:
     var: Path
     env: dict[str, str]
+    database_url: str = ""  # a PostgreSQL database of its own; "" for SQLite under var/
     port: int = 0
     server: subprocess.Popen[bytes] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
@@ -132,6 +135,11 @@ class City:
             connection.close()
 
     def count(self, sql: str) -> int:
+        if self.database_url:
+            with psycopg.connect(self.database_url, autocommit=True) as database:
+                found = database.execute(sql).fetchone()
+                assert found is not None
+                return int(found[0])
         with sqlite3.connect(self.var / "liuquan.sqlite3", timeout=30) as database:
             return int(database.execute(sql).fetchone()[0])
 
