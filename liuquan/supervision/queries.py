@@ -73,8 +73,8 @@ def rule_settings(region: Region | None = None) -> list[dict[str, object]]:
 
 
 def rule_history(person: Person, *, limit: int = 200) -> QuerySet[RuleSetting]:
-    """Rule changes `person` may read, newest first: all for a data steward or a city-wide supervisor,
-    else those of the defaults and of the regions that contain, or lie inside, their own."""
+    """Rule changes `person` may read, newest first: all for a data steward, else those of the defaults
+    and of the regions that contain, or lie inside, the ones they supervise."""
     rows = RuleSetting.objects.select_related("updated_by", "region").order_by("-pk")
     if person.is_superuser:
         return rows[:limit]

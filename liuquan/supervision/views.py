@@ -421,13 +421,18 @@ def _history(person: Person) -> list[dict[str, Any]]:
 
 
 def _scope(request: HttpRequest, person: Person, code: str | None) -> Region | None:
-    """The scope the page shows and changes: the one asked for, else the person's widest."""
+    """The scope the page shows and changes: the one asked for, else the widest region the person
+    supervises (an 审计's too, who reads the settings that hold there)."""
     if code:
         return org_queries.get_region(code)
     if code == "" or person.is_superuser:
         return None
-    scopes = actions.rule_scopes(person)
-    return scopes[0] if scopes else None
+    regions = [
+        grant.region
+        for grant in org_queries.grants_of(person)
+        if grant.role in actions.SUPERVISORS and grant.unit_id is None and grant.region is not None
+    ]
+    return min(regions, key=lambda region: len(region.prefix)) if regions else None
 
 
 def _render_rules(
