@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -45,16 +46,51 @@ def ledgered_models() -> list[type[models.Model]]:
     return [model for model in apps.get_models() if hasattr(model, "ledger_fields")]
 
 
-def _entry_batches() -> Iterator[list[tuple[int, bytes]]]:
+COLUMNS = ("index", "data", "subject_type", "subject_id", "action", "at", "actor_id")
+
+
+def _entry_batches() -> Iterator[list[tuple[Any, ...]]]:
     last = -1
     while True:
-        batch = list(
-            Entry.objects.filter(index__gt=last).order_by("index").values_list("index", "data")[:CHUNK]
-        )
+        batch = list(Entry.objects.filter(index__gt=last).order_by("index").values_list(*COLUMNS)[:CHUNK])
         if not batch:
             return
-        yield [(index, bytes(data)) for index, data in batch]
+        yield [(row[0], bytes(row[1]), *row[2:]) for row in batch]
         last = batch[-1][0]
+
+
+def _check_columns(
+    row: tuple[Any, ...], leaf: dict[str, Any], pseudonyms: dict[int, str], findings: list[Finding]
+) -> None:
+    """The columns stored beside a leaf (what the record index and the pages read) against the leaf:
+    a re-tagged subject, action, time or actor is a finding naming the entry."""
+    index, _data, subject_type, subject_id, action, at, actor_id = row
+    found = leaf.get("subject")
+    subject: dict[str, Any] = found if isinstance(found, dict) else {}
+    if actor_id not in pseudonyms:
+        pseudonyms[actor_id] = log.pseudonym(actor_id)
+    try:
+        leaf_time = datetime.fromisoformat(str(leaf.get("time")))
+    except ValueError:
+        leaf_time = None
+    checks = (
+        ("subject_type", subject_type, subject.get("type")),
+        ("subject_id", subject_id, subject.get("id")),
+        ("action", action, leaf.get("action")),
+        ("actor_id", pseudonyms[actor_id], leaf.get("actor")),
+        ("at", at, leaf_time),
+    )
+    for column, stored, in_leaf in checks:
+        if stored != in_leaf:
+            findings.append(
+                Finding(
+                    "entry",
+                    "ledger_entry",
+                    str(index),
+                    column,
+                    f"column has {stored!r}, the leaf has {in_leaf!r}",
+                )
+            )
 
 
 def _rebuild(limit: int, findings: list[Finding]) -> tuple[int, bytes, dict[int, bytearray]]:
@@ -62,10 +98,12 @@ def _rebuild(limit: int, findings: list[Finding]) -> tuple[int, bytes, dict[int,
     note gaps and leaves that do not decode to their own index."""
     frontier: list[bytes] = []
     rebuilt: dict[int, bytearray] = {}
+    pseudonyms: dict[int, str] = {}
     expected = 0
     for batch in _entry_batches():
         leaves: list[bytes] = []
-        for index, data in batch[: max(0, limit - expected)]:
+        for row in batch[: max(0, limit - expected)]:
+            index, data = row[0], row[1]
             if index != expected + len(leaves):
                 findings.append(
                     Finding(
@@ -91,6 +129,8 @@ def _rebuild(limit: int, findings: list[Finding]) -> tuple[int, bytes, dict[int,
                         "leaf bytes do not decode to the entry with this index",
                     )
                 )
+            else:
+                _check_columns(row, decoded, pseudonyms, findings)
             leaves.append(merkle.leaf_hash(data))
         frontier, runs = merkle.append_levels(expected, frontier, leaves)
         expected += len(leaves)
@@ -125,6 +165,7 @@ def verify_tree() -> tuple[int, list[Finding], dict[int, bytearray]]:
                     "stored subtree hashes differ from the ones the entries give",
                 )
             )
+            findings.extend(_changed_leaves(key, bytes(blob), rebuilt.get(key)))
     if stored < len(rebuilt):
         findings.append(Finding("tree", "ledger_treetile", "", "", f"{len(rebuilt) - stored} tiles missing"))
     if head.size and root != bytes(head.root):
@@ -132,6 +173,29 @@ def verify_tree() -> tuple[int, list[Finding], dict[int, bytearray]]:
             Finding("tree", "ledger_treehead", "1", "root", "stored root differs from the entries")
         )
     return size, findings, rebuilt
+
+
+def _changed_leaves(key: int, stored: bytes, rebuilt: bytearray | None) -> list[Finding]:
+    """The entries whose leaf hash, kept in a bottom tile when they were integrated, differs from the
+    leaf stored now: an entry rewritten after it was hashed, named exactly (not only by its tile)."""
+    if rebuilt is None or key >> tiles.KEY_SHIFT != 0:
+        return []
+    first = (key & ((1 << tiles.KEY_SHIFT) - 1)) * tiles.WIDTH
+    found = []
+    for slot in range(tiles.WIDTH):
+        at = slot * tiles.HASH_SIZE
+        was, now = stored[at : at + tiles.HASH_SIZE], bytes(rebuilt[at : at + tiles.HASH_SIZE])
+        if was != now and was != bytes(tiles.HASH_SIZE):
+            found.append(
+                Finding(
+                    "entry",
+                    "ledger_entry",
+                    str(first + slot),
+                    "data",
+                    "the leaf differs from the one hashed into the tree when it was integrated",
+                )
+            )
+    return found
 
 
 def _root_in(rebuilt: dict[int, bytearray], size: int) -> bytes:
@@ -248,9 +312,14 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _compare(obj: Any, table: str, record_id: str, entry: Entry) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     public, private = obj.ledger_fields()
-    recorded = entry.content
+    try:
+        recorded = entry.content
+    except ValueError:
+        recorded = None
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("state", {}), dict):
+        return [Finding("record", table, record_id, "", f"entry #{entry.index} is not a readable leaf")]
     state: dict[str, Any] = recorded.get("state", {})
     if public == SEALED and state != SEALED:
         # Recorded before such records were sealed, its fields in clear: the same record, checked as it

@@ -300,9 +300,62 @@ def test_a_rewritten_or_deleted_entry_is_found(busy_world):
     Entry.objects.filter(index=3).update(data=bytes(entry.data).replace(b'"v":1', b'"v":2'))
     _, findings, _ = audit.verify_tree()
     assert any(f.kind == "tree" and f.table == "ledger_treetile" for f in findings)
+    # Named exactly, not only by its tile: the tile kept the leaf's hash from when it was integrated.
+    assert [(f.kind, f.record_id, f.field) for f in findings if f.kind == "entry"] == [("entry", "3", "data")]
     Entry.objects.filter(index=5).delete()
     _, findings, _ = audit.verify_tree()
     assert any(f.kind == "entry" and f.record_id == "5" and "missing" in f.detail for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("subject_type", "supervision.Sanction"),
+        ("subject_id", "999999"),
+        ("action", "org.rename_unit"),
+        ("at", dt.datetime(2020, 1, 1, tzinfo=dt.UTC)),
+    ],
+)
+def test_a_column_retagged_beside_its_leaf_is_found_at_its_entry(busy_world, column, value):
+    """The columns the record index and the pages read (whose latest entry is whose) are checked against
+    the leaf itself: re-tagging later entries to hide a record's change is named, entry by entry."""
+    from liuquan.ledger.models import Entry
+
+    tree.integrate()
+    index = (
+        Entry.objects.filter(subject_type="supervision.Alert")
+        .order_by("-index")
+        .values_list("index", flat=True)[0]
+    )
+    Entry.objects.filter(index=index).update(**{column: value})
+    _, findings, _ = audit.verify_tree()
+    assert [(f.kind, f.record_id, f.field) for f in findings] == [("entry", str(index), column)]
+
+
+def test_an_actor_swapped_beside_its_leaf_is_found(busy_world):
+    from liuquan.ledger.models import Entry
+
+    tree.integrate()
+    entry = Entry.objects.filter(actor=busy_world.person("clerk")).order_by("index").first()
+    assert entry is not None
+    Entry.objects.filter(index=entry.index).update(actor=busy_world.person("head"))
+    _, findings, _ = audit.verify_tree()
+    assert [(f.record_id, f.field) for f in findings] == [(str(entry.index), "actor_id")]
+
+
+def test_a_garbage_leaf_is_a_finding_never_a_crash(busy_world, capsys):
+    from liuquan.ledger.models import Entry
+
+    tree.integrate()
+    latest = Entry.objects.filter(subject_type="org.Unit").order_by("-index").first()
+    assert latest is not None
+    Entry.objects.filter(index=latest.index).update(data=b"\xff not json at all")
+    code, out = run_verify(capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    named = {(f["table"], f["record_id"], f["field"]) for f in findings}
+    assert ("ledger_entry", str(latest.index), "data") in named
+    assert any(f["kind"] == "record" and "not a readable leaf" in f["detail"] for f in findings)
 
 
 def test_verify_is_clean_after_the_demo_and_names_a_direct_edit(db, capsys):
