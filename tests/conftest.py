@@ -43,6 +43,13 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _own_signer_memory(settings, tmp_path_factory) -> None:
+    """Each test's log is its own (the database is rolled back between tests): so is the signer's memory
+    of the last checkpoint it signed, which in production lives in var/ beside the signing key."""
+    settings.LIUQUAN_LEDGER_MEMORY = str(tmp_path_factory.mktemp("signer") / "ledger-signed.note")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Argon2 is deliberately slow; tests other than test_login's hash check use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -46,7 +46,7 @@ def ledgered_models() -> list[type[models.Model]]:
     return [model for model in apps.get_models() if hasattr(model, "ledger_fields")]
 
 
-COLUMNS = ("index", "data", "subject_type", "subject_id", "action", "at", "actor_id")
+COLUMNS = ("index", "data", "subject_type", "subject_id", "action", "at", "actor_id", "seal")
 
 
 def _entry_batches() -> Iterator[list[tuple[Any, ...]]]:
@@ -64,7 +64,17 @@ def _check_columns(
 ) -> None:
     """The columns stored beside a leaf (what the record index and the pages read) against the leaf:
     a re-tagged subject, action, time or actor is a finding naming the entry."""
-    index, _data, subject_type, subject_id, action, at, actor_id = row
+    index, data, subject_type, subject_id, action, at, actor_id, stored_seal = row
+    if not log.sealed_by_us(index, data, bytes(stored_seal)):
+        findings.append(
+            Finding(
+                "entry",
+                "ledger_entry",
+                str(index),
+                "seal",
+                "no valid seal: the row was not written by liuquan's actions (the key is outside the database)",
+            )
+        )
     found = leaf.get("subject")
     subject: dict[str, Any] = found if isinstance(found, dict) else {}
     if actor_id not in pseudonyms:
@@ -147,6 +157,17 @@ def verify_tree() -> tuple[int, list[Finding], dict[int, bytearray]]:
     findings: list[Finding] = []
     head = TreeHead.row()
     size, root, rebuilt = _rebuild(head.size, findings)
+    refused = tree.first_unsealed()
+    if refused is not None:
+        findings.append(
+            Finding(
+                "entry",
+                "ledger_entry",
+                str(refused),
+                "seal",
+                "no valid seal: not taken into the tree (the row was not written by liuquan's actions)",
+            )
+        )
     if size < head.size:
         findings.append(
             Finding("tree", "ledger_treehead", "1", "size", f"tree size {head.size} > {size} entries")
@@ -351,11 +372,45 @@ def _compare(obj: Any, table: str, record_id: str, entry: Entry) -> list[Finding
     return findings
 
 
+def verify_memory(rebuilt: dict[int, bytearray], size: int) -> list[Finding]:
+    """The log against the last checkpoint the signer remembers (kept outside the database): a
+    truncated or rewritten history no longer gives the root it signed."""
+    try:
+        last = tree.remembered()
+    except ValueError as exc:
+        return [Finding("checkpoint", str(tree.memory_path()), "", "note", f"unreadable: {exc}")]
+    if last is None:
+        return []
+    where = str(tree.memory_path())
+    if last.size > size:
+        return [
+            Finding(
+                "checkpoint",
+                where,
+                str(last.size),
+                "size",
+                f"this installation signed {last.size} entries but the log holds {size}",
+            )
+        ]
+    if _root_in(rebuilt, last.size) != last.root_hash:
+        return [
+            Finding(
+                "checkpoint",
+                where,
+                str(last.size),
+                "root",
+                "the entries no longer give the root this installation signed at this size",
+            )
+        ]
+    return []
+
+
 def verify_all() -> dict[str, Any]:
     """Everything `liuquan ledger verify` reports."""
     tree.integrate()
     size, findings, rebuilt = verify_tree()
     findings += verify_checkpoints(rebuilt, size)
+    findings += verify_memory(rebuilt, size)
     checked, record_findings = verify_records()
     findings += record_findings
     return {

@@ -1,7 +1,9 @@
-"""The ledger's secrets in var/: the checkpoint signing key and the pseudonym secret.
+"""The ledger's secrets in var/, outside the database: the checkpoint signing key, the pseudonym secret
+and the entry sealing key.
 
-Both are generated on first use (mode 0600) unless given by setting; losing them does not lose the log,
-but a new signing key means new checkpoints verify only with the new verifier key.
+All are generated on first use (mode 0600) unless given by setting; losing them does not lose the log,
+but a new signing key means new checkpoints verify only with the new verifier key, and a new entry key
+makes every earlier entry's seal fail (keep it with the signing key, in the backups of var/).
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ def pseudonym_secret() -> bytes:
     if configured:
         return configured.encode()
     return _read_or_create(Path(settings.VAR_DIR) / "ledger-pseudonym.key", secrets.token_hex(32).encode())
+
+
+@functools.cache
+def entry_key() -> bytes:
+    """The key of the entries' seals (HMAC-SHA256): whoever can write the database but not read var/
+    cannot make an entry that integrate, checkpoint or verify accept."""
+    configured = os.environ.get("LIUQUAN_LEDGER_ENTRY_KEY")
+    if configured:
+        return configured.encode()
+    return _read_or_create(Path(settings.VAR_DIR) / "ledger-entry.key", secrets.token_hex(32).encode())
 
 
 @functools.cache

@@ -92,6 +92,18 @@ def canonical(value: dict[str, Any]) -> bytes:
     return rfc8785.dumps(value)
 
 
+def seal(index: int, data: bytes) -> bytes:
+    """An entry's seal: HMAC-SHA256 under the entry key kept in var/ (not in the database) over its index
+    and leaf bytes. Stored beside the leaf, never in it: the public log is unchanged; the installation
+    itself refuses to hash, sign or pass an entry without it."""
+    message = b"liuquan-entry\x00" + index.to_bytes(8, "big") + data
+    return hmac.new(keys.entry_key(), message, hashlib.sha256).digest()
+
+
+def sealed_by_us(index: int, data: bytes, stored_seal: bytes) -> bool:
+    return hmac.compare_digest(seal(index, data), stored_seal)
+
+
 def commitment(salt: bytes, private: dict[str, Any]) -> str:
     """SHA-256(salt ‖ JCS(private)): binds the leaf to private fields without revealing them."""
     return hashlib.sha256(salt + canonical(private)).hexdigest()
@@ -171,6 +183,10 @@ class StoredEntry:
     subject_id: str
     private_salt: bytes
 
+    @property
+    def mac(self) -> bytes:
+        return seal(self.index, self.data)
+
 
 def store(rows: Sequence[StoredEntry], *, at: datetime, action: str, actor_id: int) -> None:
     """Insert entries in one statement (COPY on PostgreSQL, executemany on SQLite) and move the
@@ -190,11 +206,22 @@ def store(rows: Sequence[StoredEntry], *, at: datetime, action: str, actor_id: i
             "subject_type",
             "subject_id",
             "private_salt",
+            "seal",
         )
     )
     stamp = connection.ops.adapt_datetimefield_value(at)
     values = [
-        (row.index, row.data, stamp, action, actor_id, row.subject_type, row.subject_id, row.private_salt)
+        (
+            row.index,
+            row.data,
+            stamp,
+            action,
+            actor_id,
+            row.subject_type,
+            row.subject_id,
+            row.private_salt,
+            row.mac,
+        )
         for row in rows
     ]
     with connection.cursor() as cursor:
@@ -205,7 +232,7 @@ def store(rows: Sequence[StoredEntry], *, at: datetime, action: str, actor_id: i
                     copy.write_row(value)
         else:
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
                 values,
             )
     if rows:

@@ -44,6 +44,9 @@ class Entry(models.Model):
     subject_type = models.CharField(max_length=60)
     subject_id = models.CharField(max_length=64)
     private_salt = models.BinaryField(blank=True, default=b"")
+    # HMAC under the entry key in var/ (log.seal): what the actions wrote, as opposed to rows inserted with
+    # database access alone. Not part of the leaf.
+    seal = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         ordering = ["index"]

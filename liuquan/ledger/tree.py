@@ -7,16 +7,23 @@ in ONE primary-key `IN` query, so a proof at 10M leaves costs one round trip and
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from liuquan.core import rows
-from liuquan.ledger import keys, merkle, note, receipt, tiles
+from liuquan.core.errors import Conflict
+from liuquan.ledger import keys, log, merkle, note, receipt, tiles
 from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeTile
+
+logger = logging.getLogger(__name__)
 
 INTEGRATE_BATCH = 20_000
 
@@ -153,11 +160,12 @@ def integrate(batch: int = INTEGRATE_BATCH) -> int:
     while True:
         with transaction.atomic():
             head = TreeHead.row(lock=True)
-            rows = list(
+            fetched = list(
                 Entry.objects.filter(index__gte=head.size)
                 .order_by("index")
-                .values_list("index", "data")[:batch]
+                .values_list("index", "data", "seal")[:batch]
             )
+            rows = list(_sealed_prefix(fetched))
             if not rows:
                 return head.size
             if rows[0][0] != head.size or rows[-1][0] != head.size + len(rows) - 1:
@@ -174,6 +182,32 @@ def integrate(batch: int = INTEGRATE_BATCH) -> int:
             head.save()
         if len(rows) < batch:
             return head.size
+
+
+def _sealed_prefix(fetched: list[tuple[int, Any, Any]]) -> Iterable[tuple[int, bytes]]:
+    """The entries up to the first without a valid seal (a row not written by the actions): the tree
+    never takes it in, so no checkpoint covers it; `ledger verify` and `ledger checkpoint` name it."""
+    for index, data, stored_seal in fetched:
+        if not log.sealed_by_us(index, bytes(data), bytes(stored_seal)):
+            logger.error(
+                "ledger entry %s has no valid seal: not integrated (run liuquan ledger verify)", index
+            )
+            return
+        yield index, bytes(data)
+
+
+def first_unsealed() -> int | None:
+    """The index of the first entry past the tree that integrate refuses (no valid seal), if any."""
+    head = TreeHead.row()
+    found = (
+        Entry.objects.filter(index__gte=head.size)
+        .order_by("index")
+        .values_list("index", "data", "seal")
+        .first()
+    )
+    if found is None or log.sealed_by_us(found[0], bytes(found[1]), bytes(found[2])):
+        return None
+    return int(found[0])
 
 
 def _store_runs(runs: list[tuple[int, int, list[bytes]]]) -> None:
@@ -201,7 +235,10 @@ def maybe_integrate() -> None:
     due = integrated_at is None or timezone.now() - integrated_at >= checkpoint_interval()
     if pending >= settings.LIUQUAN_CHECKPOINT_ENTRIES or (pending and due):
         integrate()
-        sign_checkpoint()
+        try:
+            sign_checkpoint()
+        except SignerRefused as refused:  # after an action's commit: the action stands; verify names why
+            logger.error("ledger checkpoint refused: %s", refused.message_en)
 
 
 def _progress() -> tuple[int, datetime | None, int]:
@@ -226,8 +263,57 @@ def _progress() -> tuple[int, datetime | None, int]:
 # Checkpoints and receipts --------------------------------------------------------------------------
 
 
+class SignerRefused(Conflict):
+    """The log in the database is not an extension of the last checkpoint this installation signed."""
+
+    code = "ledger_inconsistent"
+
+
+def memory_path() -> Path:
+    """Where the signer keeps the last checkpoint it signed: outside the database (var/, and so in its
+    backups), so that whoever rewrites the database cannot make it sign a second history."""
+    configured = getattr(settings, "LIUQUAN_LEDGER_MEMORY", "")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "ledger-signed.note"
+
+
+def remembered() -> note.Checkpoint | None:
+    """The last checkpoint this installation signed, its signature checked; None before the first."""
+    path = memory_path()
+    if not path.exists():
+        return None
+    return open_checkpoint(path.read_text(encoding="utf-8"), verifier())
+
+
+def _remember(text: str) -> None:
+    path = memory_path()
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def check_consistent_with_memory(size: int) -> None:
+    """Refuse (SignerRefused) unless the tree of `size` entries extends the last signed checkpoint: its
+    root at the remembered size is the remembered root."""
+    last = remembered()
+    if last is None:
+        return
+    if size < last.size or root_at(last.size) != last.root_hash:
+        raise SignerRefused(
+            f"账本与本系统最近签名的检查点（{last.size} 条）不一致，拒绝签名：数据库中的记录可能被改写",
+            message_en=f"the log does not extend the last checkpoint this installation signed ({last.size} "
+            "entries): refusing to sign",
+            size=size,
+            signed_size=last.size,
+        )
+
+
 def sign_checkpoint(*, force: bool = False) -> Checkpoint | None:
-    """Sign the current tree head if it grew (and, unless forced, the interval has passed)."""
+    """Sign the current tree head if it grew (and, unless forced, the interval has passed), provided it
+    extends the last checkpoint signed (SignerRefused otherwise: no second history is ever signed)."""
     size = integrate()
     latest = Checkpoint.objects.order_by("-size").first()
     if latest is not None and latest.size >= size:
@@ -236,12 +322,15 @@ def sign_checkpoint(*, force: bool = False) -> Checkpoint | None:
         pending = size - latest.size
         if pending < settings.LIUQUAN_CHECKPOINT_ENTRIES:
             return None
+    check_consistent_with_memory(size)
     root = root_at(size)
     body = note.Checkpoint(origin=origin(), size=size, root_hash=root).format()
     with transaction.atomic():
-        checkpoint, _ = Checkpoint.objects.get_or_create(
+        checkpoint, made = Checkpoint.objects.get_or_create(
             size=size, defaults={"root": root, "note": signer().sign(body), "signed_at": timezone.now()}
         )
+        if made:
+            _remember(checkpoint.note)
     return checkpoint
 
 

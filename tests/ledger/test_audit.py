@@ -149,6 +149,16 @@ def org_actions_public():
     return public_person()
 
 
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    with mock.patch("django.core.management.base.connections.close_all"):
+        try:
+            code = main(["liuquan", *args])
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def run_verify(capsys) -> tuple[int, str]:
     with mock.patch("django.core.management.base.connections.close_all"):
         try:
@@ -301,7 +311,10 @@ def test_a_rewritten_or_deleted_entry_is_found(busy_world):
     _, findings, _ = audit.verify_tree()
     assert any(f.kind == "tree" and f.table == "ledger_treetile" for f in findings)
     # Named exactly, not only by its tile: the tile kept the leaf's hash from when it was integrated.
-    assert [(f.kind, f.record_id, f.field) for f in findings if f.kind == "entry"] == [("entry", "3", "data")]
+    assert {(f.kind, f.record_id, f.field) for f in findings if f.kind == "entry"} == {
+        ("entry", "3", "data"),  # the leaf differs from the one hashed when it was integrated
+        ("entry", "3", "seal"),  # and its seal no longer matches it
+    }
     Entry.objects.filter(index=5).delete()
     _, findings, _ = audit.verify_tree()
     assert any(f.kind == "entry" and f.record_id == "5" and "missing" in f.detail for f in findings)
@@ -332,6 +345,33 @@ def test_a_column_retagged_beside_its_leaf_is_found_at_its_entry(busy_world, col
     assert [(f.kind, f.record_id, f.field) for f in findings] == [("entry", str(index), column)]
 
 
+def test_erasing_a_sanction_and_retagging_its_entries_is_found_entry_by_entry(busy_world, capsys):
+    """The audit's first attack: the alert set back to confirmed, its 处置 and the note deleted, and the
+    later entries re-tagged (leaf bytes untouched) so that the confirm entry looks like the latest."""
+    from liuquan.ledger.models import Entry
+    from liuquan.supervision.models import AlertNote, Sanction
+
+    tree.integrate()
+    sanction = Sanction.objects.get()
+    alert = sanction.alert
+    later = list(
+        Entry.objects.filter(action="supervision.dispose_alert")
+        .order_by("index")
+        .values_list("index", flat=True)
+    )
+    assert later
+    sanction.people.clear()
+    Sanction.objects.filter(pk=sanction.pk).delete()
+    AlertNote.objects.filter(alert=alert, kind="dispose").delete()
+    Alert.objects.filter(pk=alert.pk).update(status="confirmed")
+    Entry.objects.filter(index__in=later).update(subject_type="supervision.Retired")
+    code, out = run_verify(capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    named = {(f["record_id"], f["field"]) for f in findings if f["kind"] == "entry"}
+    assert named == {(str(index), "subject_type") for index in later}
+
+
 def test_an_actor_swapped_beside_its_leaf_is_found(busy_world):
     from liuquan.ledger.models import Entry
 
@@ -341,6 +381,83 @@ def test_an_actor_swapped_beside_its_leaf_is_found(busy_world):
     Entry.objects.filter(index=entry.index).update(actor=busy_world.person("head"))
     _, findings, _ = audit.verify_tree()
     assert [(f.record_id, f.field) for f in findings] == [(str(entry.index), "actor_id")]
+
+
+def test_a_well_formed_entry_inserted_past_the_head_is_never_hashed_nor_signed(busy_world, capsys):
+    """With database access alone: a leaf copied in shape and actor from a real one, appended past the
+    tree with the sequencer moved — it lacks the seal only the key in var/ makes."""
+    from liuquan.ledger import log
+    from liuquan.ledger.models import Checkpoint, Entry, Sequencer
+
+    size = tree.integrate()
+    model = Entry.objects.get(index=size - 1)
+    forged = log.encode_entry(
+        index=size,
+        at=model.content["time"],
+        action="supervision.dismiss_alert",
+        actor=model.content["actor"],
+        subject_type="supervision.Alert",
+        subject_id="1",
+        state={"sealed": True},
+        private_commitment="0" * 64,
+    )
+    for attempt in (b"", b"\x00" * 32):  # no seal, then a made-up one
+        Entry.objects.filter(index=size).delete()
+        Entry.objects.create(
+            index=size,
+            data=forged,
+            at=model.at,
+            action="supervision.dismiss_alert",
+            actor_id=model.actor_id,
+            subject_type="supervision.Alert",
+            subject_id="1",
+            seal=attempt,
+        )
+        Sequencer.objects.filter(pk=1).update(next_index=size + 1)
+        assert tree.integrate() == size  # not taken into the tree
+        code, out = run_verify(capsys)
+        findings = json.loads(out)["findings"]
+        assert code == 1 and [(f["record_id"], f["field"]) for f in findings if f["kind"] == "entry"] == [
+            (str(size), "seal")
+        ]
+        code, _, err = run(capsys, "ledger", "checkpoint")
+        assert code == 1 and f"第 {size} 条" in err
+        assert Checkpoint.objects.order_by("-size").values_list("size", flat=True)[0] == size
+
+
+@pytest.mark.parametrize("with_entry_key", [False, True])
+def test_rewriting_history_and_re_signing_is_refused_and_found(busy_world, capsys, with_entry_key):
+    """The audit's third attack: later checkpoints and the stored tree deleted, an entry rewritten in
+    place, then `ledger checkpoint` to sign the new history. Without the entry key the rewritten entry's
+    seal fails; even with it (an insider who also read var/), the signer remembers the last checkpoint it
+    signed and will not sign a second history, and verify names the difference."""
+    from liuquan.ledger import log
+    from liuquan.ledger.models import Checkpoint, Entry, TreeHead, TreeTile
+
+    signed = tree.sign_checkpoint(force=True)
+    assert signed is not None and tree.remembered() is not None
+    victim = Entry.objects.filter(subject_type="supervision.Sanction").order_by("index").first()
+    assert victim is not None
+    Checkpoint.objects.all().delete()
+    TreeTile.objects.all().delete()
+    TreeHead.objects.filter(pk=1).update(size=0, root=b"", integrated_at=None)
+    rewritten = bytes(victim.data).replace(b'"v":1', b'"v":2', 1)  # any change of the leaf bytes
+    assert rewritten != bytes(victim.data)
+    seal = log.seal(victim.index, rewritten) if with_entry_key else bytes(victim.seal)
+    Entry.objects.filter(index=victim.index).update(data=rewritten, seal=seal)
+
+    code, _, err = run(capsys, "ledger", "checkpoint")
+    assert code != 0 and ("不一致" in err or f"第 {victim.index} 条" in err)
+    assert not Checkpoint.objects.filter(size__gte=signed.size).exclude(root=signed.root).exists()
+    code, out = run_verify(capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    memory = [f for f in findings if f["table"].endswith("ledger-signed.note")]
+    assert memory and memory[0]["record_id"] == str(signed.size)
+    if not with_entry_key:
+        assert {"record_id": str(victim.index), "field": "seal"}.items() <= next(
+            f for f in findings if f["field"] == "seal"
+        ).items()
 
 
 def test_a_garbage_leaf_is_a_finding_never_a_crash(busy_world, capsys):

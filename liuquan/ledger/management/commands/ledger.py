@@ -33,6 +33,13 @@ class Command(BaseCommand):
             checkpoint = tree.sign_checkpoint(force=True)
             assert checkpoint is not None
             self.stdout.write(checkpoint.note, ending="")
+            refused = tree.first_unsealed()
+            if refused is not None:
+                self.stderr.write(
+                    f"账本第 {refused} 条记录没有有效封印（并非由本系统的操作写入），未纳入签名；"
+                    f"请运行 liuquan ledger verify 核查 / entry {refused} has no valid seal and was not signed"
+                )
+                raise SystemExit(1)
         elif verb == "key":
             self.stdout.write(tree.verifier().key)
         elif verb == "receipt":
