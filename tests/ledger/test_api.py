@@ -36,9 +36,7 @@ def test_entries_pages_give_the_exact_leaf_bytes(world, client):
     assert [row["index"] for row in page] == list(range(min(count, 1000)))  # at most 1,000 a page
 
 
-@pytest.mark.parametrize(
-    "query", ["start=-1&end=3", "start=5&end=5", "start=a&end=3", "end=3"]
-)
+@pytest.mark.parametrize("query", ["start=-1&end=3", "start=5&end=5", "start=a&end=3", "end=3"])
 def test_bad_entry_ranges_are_clear_400s(world, client, query):
     response = client.get(f"/api/v1/ledger/entries?{query}")
     assert response.status_code == 400
