@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from liuquan.core.actions import Recorded
     from liuquan.org.models import Person
 
-MAX_ENTRY_BYTES = 64 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 - 1  # a tlog-tiles entry bundle gives each entry a 16-bit length
 ENTRY_VERSION = 1
 
 

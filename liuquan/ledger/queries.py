@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from liuquan.core.errors import InvalidInput, NotFound
-from liuquan.ledger import merkle, tree
-from liuquan.ledger.models import Checkpoint, Entry, Sequencer
+from liuquan.ledger import merkle, tiles, tlog, tree
+from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeTile
 
 MAX_PAGE = 1000
 
@@ -70,3 +70,33 @@ def latest_entry(subject_type: str, subject_id: str) -> int:
             field="record",
         )
     return index
+
+
+def tlog_tile(path: str) -> tuple[bytes, bool]:
+    """A C2SP tlog-tiles resource under tile/ (see ledger/tlog.py): its bytes and whether it is full
+    (never changes). NotFound for a malformed path or for hashes or entries the tree does not hold yet."""
+    try:
+        wanted = tlog.parse(path)
+    except ValueError as exc:
+        raise NotFound(f"没有这个分片：{exc}", message_en=f"no such tile: {exc}", path=path) from None
+    size = TreeHead.row().size
+    first = wanted.index * tlog.WIDTH
+    available = size if wanted.level is None else size >> (tiles.HEIGHT * wanted.level)
+    if first + wanted.width > available:
+        raise NotFound(
+            "该分片尚未形成", message_en="the tree does not hold this tile yet", path=path, size=size
+        )
+    if wanted.level is None:
+        rows = (
+            Entry.objects.filter(index__gte=first, index__lt=first + wanted.width)
+            .order_by("index")
+            .values_list("data", flat=True)
+        )
+        body = tlog.bundle([bytes(data) for data in rows])
+    else:
+        key = (wanted.level << tiles.KEY_SHIFT) | wanted.index
+        stored = TreeTile.objects.filter(key=key).values_list("hashes", flat=True).first()
+        if stored is None:
+            raise NotFound("该分片尚未形成", message_en="the tree does not hold this tile yet", path=path)
+        body = bytes(stored)[: wanted.width * tiles.HASH_SIZE]
+    return body, wanted.width == tlog.WIDTH

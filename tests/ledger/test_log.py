@@ -68,7 +68,7 @@ def test_an_entry_over_64_kib_is_refused_and_nothing_is_written(world):
         UnitFactory.create(
             region=world.city, extra_restricted_areas=[f"领域{index:05d}" for index in range(9000)]
         )
-    assert refused.value.http_status == 400 and "65536" in refused.value.message
+    assert refused.value.http_status == 400 and "65535" in refused.value.message
     assert (Unit.objects.count(), Entry.objects.count()) == before
 
 
