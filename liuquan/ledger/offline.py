@@ -1,13 +1,14 @@
-"""``liuquan-verify RECEIPT [--key VERIFIER_KEY]``: check a ledger receipt on any machine, offline.
+"""``liuquan-verify RECEIPT (--key VERIFIER_KEY | --no-key)``: check a ledger receipt on any machine, offline.
 
 RECEIPT is a receipt file (c2sp.org/tlog-proof) or ``-`` for standard input. VERIFIER_KEY is the
 ledger's published verifier key ``name+keyid+base64``, or ``@FILE`` to read it from a file; without
 ``--key`` the environment variable LIUQUAN_LEDGER_KEY is used when set.
 
-Prints exactly one line: ``OK: …`` on standard output (exit 0), or ``FAIL: <reason>`` on standard error
-(exit 1); command-line mistakes print one ``usage error: …`` line and exit 2. Without a key the line says
-the signature was NOT checked: the inclusion proof alone shows the entry is under the receipt's root,
-but anyone can make a tree with a root, so only the key ties it to the ledger.
+Prints exactly one line: ``OK: …`` on standard output (exit 0), naming the record and the state it
+verified, or ``FAIL: <reason>`` on standard error (exit 1); command-line mistakes print one ``usage
+error: …`` line and exit 2 — so does a missing key, unless ``--no-key`` says the signature is not to be
+checked: the inclusion proof alone shows the entry is under the receipt's root, but anyone can make a
+tree with a root, so only the key ties it to the ledger.
 
 Deliberately free of Django and liuquan.settings, so it runs from the installed package with no
 configuration, database or network.
@@ -16,6 +17,7 @@ configuration, database or network.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -28,7 +30,7 @@ KEY_ENV = "LIUQUAN_LEDGER_KEY"
 # Entries are small records; the caps keep a hostile file from exhausting memory.
 MAX_RECEIPT_BYTES = 16 * 1024 * 1024
 MAX_KEY_BYTES = 64 * 1024
-USAGE = "liuquan-verify RECEIPT [--key VERIFIER_KEY]"
+USAGE = "liuquan-verify RECEIPT (--key VERIFIER_KEY | --no-key)"
 
 
 class _UsageError(Exception):
@@ -61,6 +63,11 @@ def _parser() -> _Parser:
         "--key",
         metavar="VERIFIER_KEY",
         help="the ledger's verifier key (name+keyid+base64), or @FILE to read it from FILE",
+    )
+    parser.add_argument(
+        "--no-key",
+        action="store_true",
+        help="check the entry and its inclusion only, not who signed the checkpoint",
     )
     return parser
 
@@ -106,9 +113,29 @@ def _verify(receipt_path: str, key_spec: str | None, key_source: str) -> str:
     except ReceiptError as exc:
         raise _Failure(str(exc)) from None
     where = f"entry {result.index} is in {result.origin} at size {result.size}"
+    what = _describe(result.entry_bytes)
     if result.signature_checked:
-        return f"OK: {where}; signature by {result.signed_by} verified"
-    return f"OK: {where}; signature NOT checked (give --key)"
+        return f"OK: {where}; signature by {result.signed_by} verified; {what}"
+    return f"OK: {where}; signature NOT checked (give --key); {what}"
+
+
+def _describe(entry: bytes) -> str:
+    """What the verified entry says: a liuquan record's subject, action, time and state (a sealed record
+    shows only that it is sealed), else the entry itself."""
+    try:
+        document = json.loads(entry)
+    except ValueError:
+        return f"entry of {len(entry)} bytes (not JSON)"
+    compact = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    subject = document.get("subject") if isinstance(document, dict) else None
+    if isinstance(subject, dict) and isinstance(document.get("state"), dict):
+        state = json.dumps(document["state"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return (
+            f"record {show(str(subject.get('type')), 80)}:{show(str(subject.get('id')), 80)}, "
+            f"{show(str(document.get('action')), 80)} at {show(str(document.get('time')), 40)}, "
+            f"state {show(state, 4000)}"
+        )
+    return f"entry {show(compact, 4000)}"
 
 
 def _emit(stream: TextIO, line: str) -> None:
@@ -140,6 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         key_spec = os.environ.get(KEY_ENV) or None
         key_source = f"${KEY_ENV}"
+    if key_spec is None and not args.no_key:
+        _emit(
+            sys.stderr,
+            f"usage error: no verifier key: give --key (or ${KEY_ENV}), or --no-key to check the entry "
+            f"and its inclusion without the signature (usage: {USAGE})",
+        )
+        return 2
     try:
         line = _verify(args.receipt, key_spec, key_source)
     except _Failure as exc:

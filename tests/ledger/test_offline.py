@@ -42,8 +42,9 @@ def files(
     return receipt, key
 
 
-OK_SIGNED = f"OK: entry 6 is in {ORIGIN} at size 13; signature by {ORIGIN} verified\n"
-OK_UNSIGNED = f"OK: entry 6 is in {ORIGIN} at size 13; signature NOT checked (give --key)\n"
+ENTRY = """entry '{"act":"发布权力清单","by":"p0006","seq":6}'"""  # what the entry says, quoted
+OK_SIGNED = f"OK: entry 6 is in {ORIGIN} at size 13; signature by {ORIGIN} verified; {ENTRY}\n"
+OK_UNSIGNED = f"OK: entry 6 is in {ORIGIN} at size 13; signature NOT checked (give --key); {ENTRY}\n"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -96,13 +97,20 @@ def test_empty_env_key_counts_as_unset(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(KEY_ENV, "")
-    assert run(capsys, str(files[0])) == (0, OK_UNSIGNED, "")
+    assert run(capsys, str(files[0]), "--no-key") == (0, OK_UNSIGNED, "")
 
 
 def test_ok_without_key_says_signature_not_checked(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, str(files[0])) == (0, OK_UNSIGNED, "")
+    assert run(capsys, str(files[0]), "--no-key") == (0, OK_UNSIGNED, "")
+
+
+def test_no_key_at_all_is_a_usage_error_unless_asked_for(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, str(files[0]))
+    assert code == 2 and out == "" and err.startswith("usage error: no verifier key") and err.count("\n") == 1
 
 
 def test_receipt_from_stdin(
@@ -120,9 +128,9 @@ def test_unreadable_inputs_are_fail_lines(
     files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     receipt, _ = files
-    reason = assert_one_fail_line(*run(capsys, str(tmp_path / "missing.tlog-proof")))
+    reason = assert_one_fail_line(*run(capsys, str(tmp_path / "missing.tlog-proof"), "--no-key"))
     assert reason.startswith("cannot read receipt ") and reason.endswith("No such file or directory")
-    reason = assert_one_fail_line(*run(capsys, str(tmp_path)))
+    reason = assert_one_fail_line(*run(capsys, str(tmp_path), "--no-key"))
     assert reason.startswith("cannot read receipt ") and "directory" in reason
     reason = assert_one_fail_line(*run(capsys, str(receipt), "--key", f"@{tmp_path / 'missing.vkey'}"))
     assert reason.startswith("cannot read key file ")
@@ -130,7 +138,7 @@ def test_unreadable_inputs_are_fail_lines(
     reason = assert_one_fail_line(*run(capsys, str(receipt), "--key", f"@{tmp_path / 'binary.vkey'}"))
     assert "key file is not valid UTF-8" in reason and reason.endswith("(from --key)")
     (tmp_path / "binary.tlog-proof").write_bytes(b"\x00\xff" * 10)
-    reason = assert_one_fail_line(*run(capsys, str(tmp_path / "binary.tlog-proof")))
+    reason = assert_one_fail_line(*run(capsys, str(tmp_path / "binary.tlog-proof"), "--no-key"))
     assert reason.startswith("receipt line 1:")
 
 
@@ -159,7 +167,7 @@ def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.Captu
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("usage error: ") and err.count("\n") == 1
-    assert "liuquan-verify RECEIPT [--key VERIFIER_KEY]" in err
+    assert "liuquan-verify RECEIPT (--key VERIFIER_KEY | --no-key)" in err
 
 
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,9 +231,9 @@ def test_without_key_only_unsigned_claims_can_change(
     passed = []
     for position in range(len(data)):
         target.write_bytes(_flipped(data, position, 0x01))
-        code, out, err = run(capsys, str(target))
+        code, out, err = run(capsys, str(target), "--no-key")
         if code == 0:
-            assert out.endswith("signature NOT checked (give --key)\n") and err == ""
+            assert "signature NOT checked (give --key)" in out and err == ""
             passed.append(position)
         else:
             assert_one_fail_line(code, out, err)
@@ -288,7 +296,7 @@ def test_installed_console_script(files: tuple[Path, Path], tmp_path: Path) -> N
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, OK_SIGNED, "")
     done = subprocess.run(
-        [str(SCRIPT), "-"],
+        [str(SCRIPT), "-", "--no-key"],
         input=receipt.read_text(),
         capture_output=True,
         text=True,
@@ -326,3 +334,18 @@ def test_offline_verifier_imports_neither_django_nor_settings(
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, OK_SIGNED, "")
+
+
+def test_a_liuquan_record_is_named_with_the_state_verified() -> None:
+    from liuquan.ledger.offline import _describe
+
+    leaf = (
+        '{"action":"org.rename_unit","actor":"p-1","index":7,"private":null,"state":{"name":"乙"},'
+        '"subject":{"id":"7","type":"org.Unit"},"time":"2026-06-10T10:00:00+08:00","v":1}'
+    ).encode()
+    assert _describe(leaf) == (
+        "record 'org.Unit':'7', 'org.rename_unit' at '2026-06-10T10:00:00+08:00', state '{\"name\":\"乙\"}'"
+    )
+    sealed = leaf.replace('{"name":"乙"}'.encode(), b'{"sealed":true}')
+    assert _describe(sealed).endswith("""state '{"sealed":true}'""")
+    assert _describe(b"\xff") == "entry of 1 bytes (not JSON)"
