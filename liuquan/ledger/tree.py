@@ -7,8 +7,10 @@ in ONE primary-key `IN` query, so a proof at 10M leaves costs one round trip and
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -285,14 +287,21 @@ def remembered() -> note.Checkpoint | None:
 
 
 def _remember(text: str) -> None:
+    """Keep `text` as the last signed checkpoint, unless a larger one is already kept (two signers racing
+    never move the memory back): under a file lock, written to a fresh file, synced, then renamed."""
     path = memory_path()
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    size = open_checkpoint(text, verifier()).size
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        kept = remembered()
+        if kept is not None and kept.size >= size:
+            return
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
 
 
 def check_consistent_with_memory(size: int) -> None:

@@ -492,3 +492,14 @@ def test_verify_is_clean_after_the_demo_and_names_a_direct_edit(db, capsys):
         ("record", "org_unit", str(unit.pk), "name")
     ]
     assert "晋中市民政局（改）" in findings[0]["detail"]
+
+
+def test_the_signers_memory_never_moves_back(busy_world):
+    first = tree.sign_checkpoint(force=True)
+    assert first is not None
+    actions.do_create_post(actor=busy_world.system, unit=busy_world.dept_a, name="新岗", kind="general")
+    second = tree.sign_checkpoint(force=True)
+    assert second is not None and second.size > first.size
+    tree._remember(first.note)  # a slower signer finishing late with the older checkpoint
+    kept = tree.remembered()
+    assert kept is not None and kept.size == second.size
