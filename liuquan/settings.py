@@ -171,6 +171,8 @@ LIUQUAN_CHECKPOINT_ENTRIES = config.env_int("LIUQUAN_CHECKPOINT_ENTRIES", 1000)
 # The signer's memory of the last checkpoint it signed (default var/ledger-signed.note): outside the
 # database, so a rewritten database cannot get a second history signed.
 LIUQUAN_LEDGER_MEMORY = os.environ.get("LIUQUAN_LEDGER_MEMORY", "")
+# Independent witnesses (liuquan-witness) asked to cosign each checkpoint: "URL VKEY" pairs separated by ";".
+LIUQUAN_LEDGER_WITNESSES = os.environ.get("LIUQUAN_LEDGER_WITNESSES", "")
 # Limits on the public side (README, Production): applications per address and hour on the portal; wrong
 # query codes per case number and per address in 15 minutes; one case's documents in MB.
 LIUQUAN_APPLICATIONS_PER_HOUR = config.env_int("LIUQUAN_APPLICATIONS_PER_HOUR", 30)

@@ -25,6 +25,7 @@ from typing import NoReturn, TextIO
 
 from liuquan.ledger.note import NoteError, Verifier, decode_utf8, show
 from liuquan.ledger.receipt import ReceiptError, verify_receipt
+from liuquan.ledger.witness import CosignatureKey
 
 KEY_ENV = "LIUQUAN_LEDGER_KEY"
 # Entries are small records; the caps keep a hostile file from exhausting memory.
@@ -63,6 +64,13 @@ def _parser() -> _Parser:
         "--key",
         metavar="VERIFIER_KEY",
         help="the ledger's verifier key (name+keyid+base64), or @FILE to read it from FILE",
+    )
+    parser.add_argument(
+        "--witness-key",
+        metavar="WITNESS_KEY",
+        action="append",
+        default=[],
+        help="require a valid cosignature by this witness (name+keyid+base64, or @FILE); may repeat",
     )
     parser.add_argument(
         "--no-key",
@@ -105,15 +113,40 @@ def _load_verifier(spec: str, source: str) -> Verifier:
         raise _Failure(f"{exc} (from {source})") from None
 
 
-def _verify(receipt_path: str, key_spec: str | None, key_source: str) -> str:
+def _witness_key(spec: str) -> CosignatureKey:
+    text = spec
+    if spec.startswith("@"):
+        try:
+            text = decode_utf8(_read_limited(spec[1:], MAX_KEY_BYTES, "witness key file"), "witness key file")
+        except NoteError as exc:
+            raise _Failure(f"{exc} (from --witness-key)") from None
+    try:
+        return CosignatureKey.from_key(text.strip())
+    except NoteError as exc:
+        raise _Failure(f"{exc} (from --witness-key)") from None
+
+
+def _verify(
+    receipt_path: str, key_spec: str | None, key_source: str, witness_specs: Sequence[str] = ()
+) -> str:
     verifier = _load_verifier(key_spec, key_source) if key_spec is not None else None
+    witnesses = [_witness_key(spec) for spec in witness_specs]
     data = _read_limited(receipt_path, MAX_RECEIPT_BYTES, "receipt")
     try:
         result = verify_receipt(data, verifier)
     except ReceiptError as exc:
         raise _Failure(str(exc)) from None
+    cosigned = []
+    for witness in witnesses:
+        try:
+            witness.timestamp_of(result.checkpoint_note)
+        except NoteError as exc:
+            raise _Failure(f"witness: {exc}") from None
+        cosigned.append(witness.name)
     where = f"entry {result.index} is in {result.origin} at size {result.size}"
     what = _describe(result.entry_bytes)
+    if cosigned:
+        where += f", cosigned by {', '.join(cosigned)}"
     if result.signature_checked:
         return f"OK: {where}; signature by {result.signed_by} verified; {what}"
     return f"OK: {where}; signature NOT checked (give --key); {what}"
@@ -175,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        line = _verify(args.receipt, key_spec, key_source)
+        line = _verify(args.receipt, key_spec, key_source, args.witness_key)
     except _Failure as exc:
         _emit(sys.stderr, f"FAIL: {exc}")
         return 1

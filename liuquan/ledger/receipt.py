@@ -193,6 +193,7 @@ class ReceiptResult:
     entry_bytes: bytes
     signature_checked: bool
     signed_by: str | None = None
+    checkpoint_note: str = ""  # as the receipt carries it, with any witnesses' cosignatures
 
 
 def verify_receipt(receipt_text: str | bytes, verifier_key: str | Verifier | None) -> ReceiptResult:
@@ -265,6 +266,7 @@ def verify_receipt(receipt_text: str | bytes, verifier_key: str | Verifier | Non
         entry_bytes=receipt.extra,
         signature_checked=verifier is not None,
         signed_by=signed_by,
+        checkpoint_note=receipt.checkpoint_note,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from liuquan.ledger import audit, queries, tree
+from liuquan.ledger import audit, queries, tree, witnessing
 
 
 class Command(BaseCommand):
@@ -32,7 +32,13 @@ class Command(BaseCommand):
         if verb == "checkpoint":
             checkpoint = tree.sign_checkpoint(force=True)
             assert checkpoint is not None
+            outcomes = witnessing.cosign(checkpoint)
             self.stdout.write(checkpoint.note, ending="")
+            for outcome in outcomes:
+                if not outcome.cosigned:
+                    self.stderr.write(
+                        f"见证方 {outcome.witness} 未联署 / witness did not cosign: {outcome.detail}"
+                    )
             refused = tree.first_unsealed()
             if refused is not None:
                 self.stderr.write(
