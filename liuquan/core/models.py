@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,22 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} read {self.record_type}:{self.record_id}"
+
+    def ledger_fields(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """On the ledger (sealed: who read what is not public), so a deleted or forged row is found."""
+        from liuquan.core.actions import sealed
+
+        return sealed(
+            (
+                {
+                    "at": self.at.isoformat(),
+                    "record_type": self.record_type,
+                    "record_id": self.record_id,
+                    "channel": self.channel,
+                },
+                {"person": self.person_id},
+            )
+        )
 
 
 class AttemptWindow(models.Model):

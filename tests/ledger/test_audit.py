@@ -140,6 +140,9 @@ def busy_world(world, tmp_path):
     supervision_actions.do_dispose_alert(
         actor=inspector, alert=alert, kind="remind", text="提醒", people=[clerk]
     )
+    from liuquan.supervision import queries as supervision_queries
+
+    supervision_queries.access_alert(inspector, alert.pk, channel="console")  # a logged supervisory read
     return world
 
 
@@ -243,10 +246,12 @@ def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
     liuquan_models = {
         model._meta.label
         for model in apps.get_models()
-        if model._meta.app_label in {"org", "laws", "powers", "flows", "calendars", "cases", "supervision"}
+        if model._meta.app_label
+        in {"core", "org", "laws", "powers", "flows", "calendars", "cases", "supervision"}
     } - bookkeeping
     # Aliases are derived from law names; articles are committed to by their version's hash.
-    assert liuquan_models - ledgered == {"laws.LawAlias", "laws.Article"}
+    # Attempt windows are rate-limit counters, pruned after a day.
+    assert liuquan_models - ledgered == {"laws.LawAlias", "laws.Article", "core.AttemptWindow"}
 
 
 def test_a_row_inserted_behind_the_actions_back_is_found(busy_world):
@@ -503,3 +508,21 @@ def test_the_signers_memory_never_moves_back(busy_world):
     tree._remember(first.note)  # a slower signer finishing late with the older checkpoint
     kept = tree.remembered()
     assert kept is not None and kept.size == second.size
+
+
+def test_a_supervisory_read_erased_or_made_up_is_found(busy_world):
+    from liuquan.core.models import AccessLog
+
+    read = AccessLog.objects.get()
+    AccessLog.objects.filter(pk=read.pk).delete()  # 纪检 erasing the trace of a read
+    AccessLog.objects.create(  # … and pinning one on a colleague
+        at=read.at,
+        person=busy_world.person("auditor"),
+        record_type=read.record_type,
+        record_id="1",
+        channel="api",
+    )
+    _, findings = audit.verify_records()
+    named = {(f.table, f.detail.split(" (")[0]) for f in findings}
+    assert ("core_accesslog", "on the ledger but missing from the database") in named
+    assert ("core_accesslog", "not on the ledger") in named

@@ -26,6 +26,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from liuquan.calendars import actions as calendar_actions
 from liuquan.cases import actions as case_actions
 from liuquan.cases import demo as cases_demo
+from liuquan.cases import queries as case_queries
 from liuquan.cases.models import Case
 from liuquan.core.actions import SEALED
 from liuquan.flows import actions as flow_actions
@@ -214,6 +215,8 @@ def test_no_leaf_shows_what_a_logged_out_reader_cannot_see(city, client, tmp_pat
         actor=system, year=2031, holidays=[dt.date(2031, 1, 1)], workdays=[], source="国务院办公厅通知"
     )
     org_actions.do_create_api_token(actor=system, person=office, label="内部接口辰巳")
+    inspector = RoleGrant.objects.filter(role=Role.INSPECTOR, region__code="140700")[0].person
+    case_queries.access_case(inspector, done.number, channel="console")  # a logged supervisory read
 
     corpus = public_corpus(client)
     for secret in (SECRET_ITEM, SECRET_COMMENT, SECRET_STEP):

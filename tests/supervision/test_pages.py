@@ -267,7 +267,7 @@ def test_the_detail_page_has_a_bounded_number_of_queries(source, inspector):
         f"/console/supervision/alerts/{alert.pk}/assign/", {"assignee": world.person("auditor").pk}
     )
     inspector.post(f"/console/supervision/alerts/{alert.pk}/confirm/", {"finding": "属实"})
-    with assert_max_queries(16):
+    with assert_max_queries(20):  # 16, and the access-log row with its ledger entry (4 more statements)
         assert inspector.get(f"/console/supervision/alerts/{alert.pk}/").status_code == 200
 
 
