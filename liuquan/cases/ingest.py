@@ -224,10 +224,11 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
 # stored is a duplicate the second time.
 CHUNK_LINES = 200
 # Between two chunks on SQLite, the write lock is left free this long. A writer waiting for it (SQLite's
-# busy handler) retries every 100 ms at most, so a pause this long lets every waiting writer in; without
-# it the next chunk takes the lock again within microseconds and a waiting clerk can wait for the whole
-# batch. PostgreSQL locks rows, not the database: no pause there.
-SQLITE_PAUSE_SECONDS = 0.1
+# busy handler) retries every 100 ms at most, so a pause half as long again lets a waiting writer in even
+# when the machine is busy and its sleep runs over; without it the next chunk takes the lock again within
+# microseconds and a waiting clerk can wait for the whole batch. PostgreSQL locks rows, not the database:
+# no pause there.
+SQLITE_PAUSE_SECONDS = 0.15
 
 
 def _chunks(lines: list[Line]) -> list[list[Line]]:

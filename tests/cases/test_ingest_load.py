@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -144,15 +145,43 @@ class City:
             return int(database.execute(sql).fetchone()[0])
 
 
+@contextmanager
+def own_database() -> Iterator[str]:
+    """A PostgreSQL database for the server when the suite runs on PostgreSQL (made beside the test
+    database, dropped afterwards); "" on SQLite."""
+    url = os.environ.get("LIUQUAN_DATABASE_URL", "")
+    if not url:
+        yield ""
+        return
+    parts = urlsplit(url)
+    name = f"liuquan_load_{os.getpid()}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def city(tmp_path: Path) -> Iterator[City]:
+    with own_database() as url:
+        yield from _city(tmp_path, url)
+
+
+def _city(tmp_path: Path, url: str) -> Iterator[City]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("LIUQUAN_", "FAKETIME", "LD_PRELOAD"))
     }
     env["LIUQUAN_VAR_DIR"] = str(tmp_path)
-    city = City(var=tmp_path, env=env)
+    if url:
+        env["LIUQUAN_DATABASE_URL"] = url
+    city = City(var=tmp_path, env=env, database_url=url)
     city.liuquan("migrate", "--no-input", "-v0")
     city.liuquan("demo")
     line = city.liuquan(

@@ -526,3 +526,34 @@ def test_a_supervisory_read_erased_or_made_up_is_found(busy_world):
     named = {(f.table, f.detail.split(" (")[0]) for f in findings}
     assert ("core_accesslog", "on the ledger but missing from the database") in named
     assert ("core_accesslog", "not on the ledger") in named
+
+
+def test_two_entries_swapped_are_both_named(busy_world):
+    from liuquan.ledger.models import Entry
+
+    tree.integrate()
+    first, second = Entry.objects.filter(index__in=[10, 11]).order_by("index")
+    Entry.objects.filter(index=10).update(data=bytes(second.data), seal=bytes(second.seal))
+    Entry.objects.filter(index=11).update(data=bytes(first.data), seal=bytes(first.seal))
+    _, findings, _ = audit.verify_tree()
+    named = {(f.record_id, f.field) for f in findings if f.kind == "entry"}
+    assert {("10", "data"), ("11", "data")} <= named  # each leaf decodes to the other's index
+
+
+def test_a_truncated_log_is_found_against_the_signers_memory(busy_world, capsys):
+    from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeTile
+
+    signed = tree.sign_checkpoint(force=True)
+    assert signed is not None
+    keep = signed.size - 5  # the last five entries (the 处置 among them) cut off, tree and checkpoints redone
+    Entry.objects.filter(index__gte=keep).delete()
+    Sequencer.objects.filter(pk=1).update(next_index=keep)
+    Checkpoint.objects.all().delete()
+    TreeTile.objects.all().delete()
+    TreeHead.objects.filter(pk=1).update(size=0, root=b"", integrated_at=None)
+    code, _, err = run(capsys, "ledger", "checkpoint")
+    assert code != 0 and "不一致" in err  # the signer will not sign the shorter history
+    code, out = run_verify(capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert any(f["field"] == "size" and f["record_id"] == str(signed.size) for f in findings), findings
