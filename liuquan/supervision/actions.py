@@ -208,8 +208,9 @@ def do_set_rule(
         merged = rules.check_params(rule, params)
     except (ValueError, TypeError) as exc:
         name = catalog.short_name(rule)
+        reason = exc.message if isinstance(exc, rules.ParamError) else "参数格式有误"
         raise InvalidInput(
-            f"“{name}”的参数有误：{exc}", message_en=f"Parameters: {exc}", field="params"
+            f"“{name}”的参数有误：{reason}", message_en=f"Parameters: {exc}", field="params"
         ) from None
     if not note.strip():
         raise InvalidInput("请写明调整理由", message_en="Give the reason for the change", field="note")

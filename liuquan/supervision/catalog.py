@@ -30,6 +30,19 @@ MARKERS: frozenset[str] = frozenset({"provisional_calendar"})
 SHORT_NAMES: dict[str, str] = {"time_yellow": "临近时限", "time_red": "超过时限"}
 
 
+# The rules' parameters by their Chinese names (pages and forms never show a parameter's key).
+PARAM_NAMES: dict[str, str] = {
+    "share": "预警比例（时限的几成）",
+    "day_starts": "工作时间开始",
+    "day_ends": "工作时间结束",
+    "max_returns": "允许退回次数",
+}
+
+
+def param_name(key: str) -> str:
+    return PARAM_NAMES.get(key, "参数")
+
+
 def short_name(rule: str) -> str:
     """A rule's short Chinese name for pages and reports (the head of its description); never its key."""
     if rule in SHORT_NAMES:

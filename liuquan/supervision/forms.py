@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liuquan.org.models import Person
 from liuquan.powers.models import Responsibility
-from liuquan.supervision import rules
+from liuquan.supervision import catalog, rules
 from liuquan.supervision.models import AlertLevel, AlertStatus, SanctionKind
 
 ACTIVE = "active"  # the status filter's "not yet ended" (open, being checked, confirmed, disposed)
@@ -132,7 +132,7 @@ class CloseForm(forms.Form):
 
 
 def _param_field(name: str, default: Any) -> forms.Field:
-    label = name
+    label = catalog.param_name(name)
     if isinstance(default, bool):
         return forms.BooleanField(label=label, required=False)
     if isinstance(default, int):

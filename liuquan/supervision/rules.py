@@ -434,22 +434,37 @@ REGISTRY: dict[str, Rule] = {
 assert set(REGISTRY) == set(RULES), "every catalogued rule is implemented, and only those"
 
 
+class ParamError(ValueError):
+    """A rule parameter out of its range: the Chinese message for pages, the English one for logs."""
+
+    def __init__(self, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message = message
+
+
 def check_params(rule: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The rule's parameters merged over its defaults, each checked; ValueError names the bad one."""
+    """The rule's parameters merged over its defaults, each checked; ParamError names the bad one."""
     defaults = REGISTRY[rule].defaults
     unknown = sorted(set(params) - set(defaults))
     if unknown:
-        raise ValueError(f"{rule} has no parameter {unknown[0]}")
+        raise ParamError("该规则没有这个参数", f"{rule} has no parameter {unknown[0]}")
     merged = {**defaults, **params}
-    if rule == "time_yellow" and not 0.5 <= float(merged["share"]) < 1:
-        raise ValueError("share must be from 0.5 to below 1")
-    if rule == "frequent_return" and not 1 <= int(merged["max_returns"]) <= 20:
-        raise ValueError("max_returns must be from 1 to 20")
+    try:
+        if rule == "time_yellow" and not 0.5 <= float(merged["share"]) < 1:
+            raise ParamError("预警比例应不小于 0.5 且小于 1", "share must be from 0.5 to below 1")
+        if rule == "frequent_return" and not 1 <= int(merged["max_returns"]) <= 20:
+            raise ParamError("允许退回次数应为 1 至 20", "max_returns must be from 1 to 20")
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ParamError):
+            raise
+        raise ParamError("参数应为数字", f"not a number: {exc}") from None
     if rule == "after_hours_decision":
-        for name in ("day_starts", "day_ends"):
-            time.fromisoformat(str(merged[name]))
-        if time.fromisoformat(merged["day_starts"]) >= time.fromisoformat(merged["day_ends"]):
-            raise ValueError("day_starts must be before day_ends")
+        try:
+            starts, ends = (time.fromisoformat(str(merged[name])) for name in ("day_starts", "day_ends"))
+        except ValueError:
+            raise ParamError("工作时间应写作 时:分，如 07:30", "day_starts and day_ends are HH:MM") from None
+        if starts >= ends:
+            raise ParamError("工作时间的开始应早于结束", "day_starts must be before day_ends")
     return merged
 
 

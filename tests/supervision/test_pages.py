@@ -353,7 +353,11 @@ def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector, s
     response = inspector.post(
         url, {"time_yellow-enabled": "on", "time_yellow-param_share": "0.3", "time_yellow-note": "试行"}
     )
-    assert response.status_code == 400 and "share must be from 0.5" in text(response)
+    assert (
+        response.status_code == 400
+        and "预警比例应不小于 0.5 且小于 1" in text(response)
+        and "must be" not in text(response)
+    )
     response = inspector.post(url, {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7"})
     assert response.status_code == 422 and 'data-field="note"' in text(response)
     assert not RuleSetting.objects.exists()

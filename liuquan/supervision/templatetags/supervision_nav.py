@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from liuquan.org import queries as org_queries
+from liuquan.supervision import catalog
 from liuquan.supervision.actions import SUPERVISORS
 
 register = template.Library()
@@ -18,3 +19,9 @@ def supervises(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(org_queries.roles_of(user) & SUPERVISORS)
+
+
+@register.filter
+def param_name(key: str) -> str:
+    """A rule parameter's Chinese name (a page never shows its key)."""
+    return catalog.param_name(str(key))
