@@ -356,11 +356,13 @@ def _record_published(act: ActRecorder, edition: ListEdition) -> None:
     for item in items.order_by("code"):
         act.record(item)
     for model in (Responsibility, BasisCitation):
-        for row in model.objects.filter(item__edition=edition).select_related("item__edition"):
+        rows = model.objects.filter(item__edition=edition).select_related("item__edition")
+        for row in rows.order_by("item_id", "position"):  # not the default ordering's five-table join
             act.record(row)
-    for disposition in Disposition.objects.filter(item__edition=edition).select_related(
+    dispositions = Disposition.objects.filter(item__edition=edition).select_related(
         "item__edition", "target_unit"
-    ):
+    )
+    for disposition in dispositions.order_by("item_id"):
         act.record(disposition)
 
 

@@ -176,7 +176,7 @@ class Responsibility(models.Model):
     supervising_phone = models.CharField(_("supervision phone"), max_length=40, blank=True)
 
     class Meta:
-        ordering = ["item", "position"]
+        ordering = ["item_id", "position"]  # by the column: "item" would join up to the region
         constraints = [
             models.UniqueConstraint(fields=["item", "position"], name="responsibility_unique_position")
         ]
@@ -338,7 +338,7 @@ class BasisCitation(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=CitationOutcome.choices)
 
     class Meta:
-        ordering = ["item", "position"]
+        ordering = ["item_id", "position"]  # by the column: "item" would join up to the region
         constraints = [models.UniqueConstraint(fields=["item", "position"], name="citation_unique_position")]
         verbose_name = _("basis citation")
         verbose_name_plural = _("basis citations")
