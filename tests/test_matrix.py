@@ -24,10 +24,9 @@ from django.db import transaction
 from django.test import Client
 
 from liuquan.core.models import AccessLog
-from liuquan.core.testing import World
+from liuquan.core.testing import World, region_inspector
 from liuquan.flows import actions as flow_actions
 from liuquan.org import actions as org_actions
-from liuquan.org.models import Role
 from liuquan.powers import actions as power_actions
 from liuquan.powers.actions import ItemInput
 from liuquan.supervision import sweep
@@ -59,22 +58,8 @@ class Row:
     public: bool = False  # anyone, signed in or not
 
 
-def api(
-    name: str,
-    method: str,
-    path: str,
-    allowed: set[str],
-    ok: int = 200,
-    *,
-    reads: set[str] | None = None,
-    **body: Any,
-) -> Row:
-    return Row(
-        name, "api", method, path, frozenset(allowed), ok, body, logged=_logged(method, allowed, reads)
-    )
-
-
-def console(
+def _row(
+    channel: str,
     name: str,
     method: str,
     path: str,
@@ -86,9 +71,16 @@ def console(
     **body: Any,
 ) -> Row:
     fields = {**body, **(form or {})}
-    return Row(
-        name, "console", method, path, frozenset(allowed), ok, fields, logged=_logged(method, allowed, reads)
-    )
+    logged = _logged(method, allowed, reads)
+    return Row(name, channel, method, path, frozenset(allowed), ok, fields, logged=logged)
+
+
+def api(name: str, method: str, path: str, allowed: set[str], ok: int = 200, **options: Any) -> Row:
+    return _row("api", name, method, path, allowed, ok, **options)
+
+
+def console(name: str, method: str, path: str, allowed: set[str], ok: int = 200, **options: Any) -> Row:
+    return _row("console", name, method, path, allowed, ok, **options)
 
 
 def public(name: str, path: str) -> Row:
@@ -250,13 +242,7 @@ def build_scene(world: World) -> Scene:
     sweep.run_sweep()
     alert = Alert.objects.filter(rule="leader_oversight").first()
     assert alert is not None
-    county = org_actions.do_create_person(
-        actor=world.system, username="county-jj", full_name="县纪检", unit=world.village_committee
-    )
-    org_actions.do_grant_role(
-        actor=world.system, person=county, role=Role.INSPECTOR, unit=None, region=world.county
-    )
-    world.people["county_inspector"] = county
+    region_inspector(world, "county_inspector", world.county)
     tokens = {}
     for key in PRINCIPALS:
         if key != ANONYMOUS:

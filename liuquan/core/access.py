@@ -29,12 +29,10 @@ def log_reads(person: Person, records: list[models.Model], *, channel: str) -> N
         return
     now = timezone.now()
     with transaction.atomic():
-        rows = [
-            AccessLog.objects.create(
-                at=now, person=person, record_type=r._meta.label, record_id=str(r.pk), channel=channel
-            )
+        rows = AccessLog.objects.bulk_create(  # both databases return the new ids
+            AccessLog(at=now, person=person, record_type=r._meta.label, record_id=str(r.pk), channel=channel)
             for r in records
-        ]
+        )
         log.append(
             name="core.read",
             actor=person,

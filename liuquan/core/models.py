@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from liuquan.core.actions import Fields, sealed
 
 
 class AccessLog(models.Model):
@@ -27,10 +27,8 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id} read {self.record_type}:{self.record_id}"
 
-    def ledger_fields(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def ledger_fields(self) -> Fields:
         """On the ledger (sealed: who read what is not public), so a deleted or forged row is found."""
-        from liuquan.core.actions import sealed
-
         return sealed(
             (
                 {

@@ -152,6 +152,16 @@ def build_world() -> World:
     )
 
 
+def region_inspector(world: World, username: str, region: Region) -> Person:
+    """A 纪检 whose reach is `region` (a county's, a village's), kept in `world.people` by `username`."""
+    person = actions.do_create_person(
+        actor=world.system, username=username, full_name=f"测试{username}", unit=world.village_committee
+    )
+    actions.do_grant_role(actor=world.system, person=person, role=Role.INSPECTOR, unit=None, region=region)
+    world.people[username] = person
+    return person
+
+
 def login(client: Client, person: Person) -> Client:
     client.force_login(person)
     return client

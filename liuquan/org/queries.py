@@ -122,15 +122,7 @@ def units(*, region_code: str | None = None) -> QuerySet[Unit]:
         )
     )
     if region_code:
-        region = Region.objects.filter(code=region_code).first()
-        if region is None:
-            raise NotFound(
-                f"没有代码为 {region_code} 的行政区划",
-                message_en=f"No region with code {region_code}",
-                field="region",
-                value=region_code,
-            )
-        queryset = queryset.filter(region__code__startswith=region.prefix)
+        queryset = queryset.filter(region__code__startswith=get_region(region_code).prefix)
     return queryset.order_by("region__code", "code")
 
 
@@ -143,13 +135,14 @@ def get_unit(code: str) -> Unit:
     return unit
 
 
-def get_region(code: str) -> Region:
+def get_region(code: str, *, field: str = "region") -> Region:
+    """The region with `code`; NotFound naming `field` (the parameter it came in) otherwise."""
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise NotFound(
             f"没有代码为 {code} 的行政区划",
             message_en=f"No region with code {code}",
-            field="region",
+            field=field,
             value=code,
         )
     return region

@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 
 from liuquan.console.views import person_of
 from liuquan.core.errors import NotFound
-from liuquan.org.models import Region, Unit
+from liuquan.org import queries as org_queries
+from liuquan.org.models import Unit
 from liuquan.supervision import reports, stats
 
 WEEK_CHOICES = (4, 8, 12, 26, 52)
@@ -81,14 +82,7 @@ def _narrow(request: HttpRequest, units: QuerySet[Unit]) -> tuple[QuerySet[Unit]
         return units.filter(pk=unit.pk), unit.name
     county = request.GET.get("county", "").strip()
     if county:
-        region = Region.objects.filter(code=county).first()
-        if region is None:
-            raise NotFound(
-                f"没有代码为 {county} 的行政区划",
-                message_en=f"No region with code {county}",
-                field="county",
-                value=county,
-            )
+        region = org_queries.get_region(county, field="county")
         return units.filter(stats.in_county(region)), stats.county_label(region)
     return units, ""
 

@@ -420,7 +420,7 @@ def _history(person: Person) -> list[dict[str, Any]]:
     ]
 
 
-def _scope(request: HttpRequest, person: Person, code: str | None) -> Region | None:
+def _scope(person: Person, code: str | None) -> Region | None:
     """The scope the page shows and changes: the one asked for, else the widest region the person
     supervises (an 审计's too, who reads the settings that hold there)."""
     if code:
@@ -475,7 +475,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
     if not person.is_superuser:
         _require_supervisor(person)
-    return _render_rules(request, person, _scope(request, person, request.GET.get("scope")))
+    return _render_rules(request, person, _scope(person, request.GET.get("scope")))
 
 
 @login_required
@@ -484,7 +484,7 @@ def set_rule(request: HttpRequest, rule: str) -> HttpResponse:
     person = person_of(request)
     if rule not in rules.REGISTRY:
         raise NotFound(f"没有监督规则 {rule}", message_en=f"No rule {rule}", rule=rule)
-    region = _scope(request, person, request.POST.get("scope"))
+    region = _scope(person, request.POST.get("scope"))
     current = next(row for row in queries.rule_settings(region) if row["rule"] == rule)
     form = RuleForm(request.POST, rule=rule, current=current)
     if not form.is_valid():

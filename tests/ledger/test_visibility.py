@@ -116,8 +116,9 @@ def public_corpus(client: Client) -> str:
         ):
             page(f"/powers/{unit.code}/editions/{number}/")
             page(f"/powers/{unit.code}/editions/{number}/download.json")
+        kept = set(kept_items(edition))
         for item in PowerItem.objects.filter(edition__unit=unit, edition__status="published"):
-            if item in kept_items(edition):
+            if item in kept:
                 page(f"/powers/{unit.code}/{item.code}/")
             if flow_in_force(unit, item.code) is not None:
                 page(f"/api/v1/public/flows/{unit.code}/{item.code}")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from liuquan.cases import actions
 from liuquan.cases.actions import Applicant
 from liuquan.cases.models import Case, CaseStep
-from liuquan.core.testing import assert_max_queries, login
+from liuquan.core.testing import assert_max_queries, login, region_inspector
 from liuquan.supervision import sweep
 from liuquan.supervision.actions import responsibilities_for
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction
@@ -419,21 +419,14 @@ def test_auditors_read_the_rules_but_do_not_change_them(source):
 
 def test_an_inspector_changes_the_rules_of_their_own_region_only(source):
     from liuquan.core.errors import Forbidden
-    from liuquan.org import actions as org_actions
-    from liuquan.org.models import Role
     from liuquan.supervision import actions as supervision_actions
 
     world, _, _ = source
     form = {"time_red-enabled": "", "time_red-note": "本地试行"}
-    people = {}
-    for key, region in (("village-inspector", world.village), ("county-inspector", world.county)):
-        person = org_actions.do_create_person(
-            actor=world.system, username=key, full_name=f"测试{key}", unit=world.village_committee
-        )
-        org_actions.do_grant_role(
-            actor=world.system, person=person, role=Role.INSPECTOR, unit=None, region=region
-        )
-        people[key] = person
+    people = {
+        key: region_inspector(world, key, region)
+        for key, region in (("village-inspector", world.village), ("county-inspector", world.county))
+    }
     county = login(Client(), people["county-inspector"])
     # Wider scopes, asked for by URL or by a forged form field, are refused: a county's 纪检 would
     # switch red cards off for the whole city, a village's for its county.

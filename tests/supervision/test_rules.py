@@ -13,6 +13,7 @@ from django.utils import timezone
 from liuquan.cases import actions
 from liuquan.cases.actions import Applicant, CaseRefused
 from liuquan.cases.models import Case, CaseStep
+from liuquan.core.testing import region_inspector
 from liuquan.org import actions as org_actions
 from liuquan.supervision import sweep
 from liuquan.supervision.models import Alert, AlertStatus, SweepMark
@@ -84,17 +85,10 @@ def test_time_yellow_and_red_each_once_and_only_yellow_cures(source):
 def test_a_rule_switched_off_for_one_region_still_runs_everywhere_else(source):
     """A county's 纪检 switching 红牌 off for the county leaves the city's departments watched; the city's
     纪检 switching it off for the city stops it there, and a later county setting wins in the county."""
-    from liuquan.org import actions as org_actions
-    from liuquan.org.models import Role
     from liuquan.supervision import actions as supervision_actions
 
     world, _, _ = source
-    county = org_actions.do_create_person(
-        actor=world.system, username="county-jj", full_name="县纪检", unit=world.village_committee
-    )
-    org_actions.do_grant_role(
-        actor=world.system, person=county, role=Role.INSPECTOR, unit=None, region=world.county
-    )
+    county = region_inspector(world, "county-jj", world.county)
     supervision_actions.do_set_rule(
         actor=county, rule="time_red", enabled=False, params={}, note="本县另行督办", region=world.county
     )

@@ -11,12 +11,13 @@ def seal_existing(apps, schema_editor):
     Entry = apps.get_model("ledger", "Entry")
     last = -1
     while True:
-        batch = list(Entry.objects.filter(index__gt=last).order_by("index").values_list("index", "data")[:5000])
+        batch = list(Entry.objects.filter(index__gt=last).order_by("index").only("index", "data")[:5000])
         if not batch:
             return
-        for index, data in batch:
-            Entry.objects.filter(index=index).update(seal=log.seal(index, bytes(data)))
-        last = batch[-1][0]
+        for entry in batch:
+            entry.seal = log.seal(entry.index, bytes(entry.data))
+        Entry.objects.bulk_update(batch, ["seal"], batch_size=1000)
+        last = batch[-1].index
 
 
 class Migration(migrations.Migration):
