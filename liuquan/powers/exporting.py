@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from liuquan.powers.models import CATEGORY_NAMES, Disposition, ListEdition, PowerItem, Responsibility
-from liuquan.powers.states import WITHDRAW_NAMES
+from liuquan.powers.states import KEEPS_ITEM, WITHDRAW_NAMES
 
 CATEGORY_LABELS = {value: name for name, value in CATEGORY_NAMES.items()}
 # The common 14-column header of published lists, and ours with the item code after 序号.
@@ -42,8 +42,6 @@ _DUTIES = Prefetch("responsibilities", queryset=Responsibility.objects.order_by(
 def adjusted_items(edition: ListEdition) -> list[PowerItem]:
     """The items a published edition does not keep (取消, 下放, 合并, 划转, 转内部事项, 撤下), with their
     dispositions: published with the list, so the public sees what was dropped and why."""
-    from liuquan.powers.states import KEEPS_ITEM
-
     items = (
         PowerItem.objects.filter(edition=edition, disposition__isnull=False)
         .exclude(disposition__kind__in=list(KEEPS_ITEM))
@@ -63,7 +61,6 @@ def _items(edition: ListEdition, kept_only: bool) -> list[PowerItem]:
     )
     if kept_only:
         from liuquan.powers.queries import effective_category
-        from liuquan.powers.states import KEEPS_ITEM
 
         kept = [
             item for item in items if hasattr(item, "disposition") and item.disposition.kind in KEEPS_ITEM

@@ -20,8 +20,13 @@ DISPOSITION_NAMES = states.DISPOSITION_NAMES
 COMPARED_FIELDS = ("name", "subject", "handling_unit", "level", "basis", "duty")
 
 
+def published_editions(unit: Unit) -> QuerySet[ListEdition]:
+    """The unit's published editions, newest first: every one stays public."""
+    return ListEdition.objects.filter(unit=unit, status=EditionStatus.PUBLISHED).order_by("-number")
+
+
 def latest_published(unit: Unit) -> ListEdition | None:
-    return ListEdition.objects.filter(unit=unit, status=EditionStatus.PUBLISHED).order_by("-number").first()
+    return published_editions(unit).first()
 
 
 def published_power(unit: Unit, code: str) -> PowerItem:

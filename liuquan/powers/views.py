@@ -55,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _published(unit: Unit, number: int | None) -> ListEdition:
     """The unit's latest published edition, or published edition `number` (every one stays public)."""
-    editions = ListEdition.objects.filter(unit=unit, status="published").order_by("-number")
+    editions = queries.published_editions(unit)
     edition = editions.first() if number is None else editions.filter(number=number).first()
     if edition is None:
         raise Http404("no published list")
@@ -80,11 +80,7 @@ def unit_list(request: HttpRequest, code: str, number: int | None = None) -> Htt
             "count": len(items),
             "adjusted": exporting.adjusted_items(edition),
             "formats": ("xlsx", "csv", "json"),
-            "published": list(
-                ListEdition.objects.filter(unit=unit, status="published")
-                .order_by("-number")
-                .values_list("number", "published_at")
-            ),
+            "published": list(queries.published_editions(unit).values_list("number", "published_at")),
         },
     )
 

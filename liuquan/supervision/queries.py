@@ -44,29 +44,26 @@ def rule_settings(region: Region | None = None) -> list[dict[str, object]]:
 
     stored = sweep.stored_settings()
     code = region.code if region else ""
-    rows = {
-        (row.rule, row.region_id): row
-        for row in RuleSetting.objects.select_related("updated_by", "region").order_by("pk")
-    }
-    scopes = {region.prefix: region for region in Region.objects.all()} if stored else {}
+    in_force = {name: sweep.setting_in_force(stored, name, code) for name in rules.REGISTRY}
+    rows = RuleSetting.objects.select_related("region").in_bulk(
+        [setting.pk for setting in in_force.values() if setting]
+    )
     listing = []
     for name, rule in rules.REGISTRY.items():
-        enabled, params = sweep.setting_for(stored, name, code)
-        source = next((s for s in stored.get(name, ()) if code.startswith(s.prefix)), None)
-        scope = scopes.get(source.prefix) if source and source.prefix else None
-        row = rows.get((name, scope.pk if scope else None)) if source else None
+        setting = in_force[name]
+        row = rows[setting.pk] if setting else None
         listing.append(
             {
                 "rule": name,
                 "name": catalog.short_name(name),
                 "description": rule.description,
-                "enabled": enabled,
-                "params": {**rule.defaults, **params},
+                "enabled": setting.enabled if setting else True,
+                "params": {**rule.defaults, **(setting.params if setting else {})},
                 "cures": rule.cures,
                 "updated_at": row.updated_at if row else None,
                 "note": row.note if row else "",
-                "scope": (scope.name if scope else "全部单位（默认）") if source else "",
-                "inherited": source is not None and (scope.code if scope else "") != code,
+                "scope": (row.region.name if row.region else "全部单位（默认）") if row else "",
+                "inherited": row is not None and (row.region.code if row.region else "") != code,
             }
         )
     return listing

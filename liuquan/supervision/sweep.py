@@ -45,6 +45,7 @@ class SweepResult:
 class Setting:
     """One scope's setting of one rule in force: the newest row for that rule and scope."""
 
+    pk: int  # the RuleSetting row
     prefix: str  # the scope's region-code prefix; "" for the installation's default
     enabled: bool
     params: dict[str, Any]
@@ -62,14 +63,15 @@ def stored_settings() -> dict[str, list[Setting]]:
     settings_table, region_table = quote(RuleSetting._meta.db_table), quote(Region._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.rule, s.enabled, s.params, r.code, r.level FROM {settings_table} s "  # noqa: S608
+            f"SELECT s.id, s.rule, s.enabled, s.params, r.code, r.level FROM {settings_table} s "  # noqa: S608
             f"LEFT JOIN {region_table} r ON r.id = s.region_id ORDER BY s.id"
         )
         found = cursor.fetchall()
     newest: dict[tuple[str, str], Setting] = {}
-    for rule, enabled, params, code, level in found:
+    for pk, rule, enabled, params, code, level in found:
         prefix = code[: LEVEL_PREFIX_LENGTH[RegionLevel(level)]] if code else ""
         newest[(rule, prefix)] = Setting(
+            pk,
             prefix,
             bool(core_rows.convert(enabled_field, enabled, connection)),
             core_rows.convert(params_field, params, connection) or {},
@@ -82,12 +84,16 @@ def stored_settings() -> dict[str, list[Setting]]:
     return by_rule
 
 
+def setting_in_force(stored: dict[str, list[Setting]], rule: str, region_code: str) -> Setting | None:
+    """The setting of `rule` that holds for a unit in region `region_code` ("": the default): the most
+    specific scope covering it; None when the rule runs with its defaults."""
+    return next((setting for setting in stored.get(rule, ()) if region_code.startswith(setting.prefix)), None)
+
+
 def setting_for(stored: dict[str, list[Setting]], rule: str, region_code: str) -> tuple[bool, dict[str, Any]]:
     """(enabled, stored parameters) of `rule` for a unit in region `region_code` ("": the default)."""
-    for setting in stored.get(rule, ()):
-        if region_code.startswith(setting.prefix):
-            return setting.enabled, setting.params
-    return True, {}
+    setting = setting_in_force(stored, rule, region_code)
+    return (setting.enabled, setting.params) if setting else (True, {})
 
 
 def settings_in_force(region_code: str = "") -> tuple[list[str], dict[str, dict[str, object]]]:

@@ -77,10 +77,6 @@ def _require_supervisor(person: Person) -> None:
         )
 
 
-def _may_set_rules(person: Person, region: Region | None) -> bool:
-    return actions.may_set_rules(person, region)  # the check inside actions.do_set_rule
-
-
 # The list ---------------------------------------------------------------------------------------------
 
 
@@ -443,7 +439,7 @@ def _render_rules(
     bound: RuleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    may_change = _may_set_rules(person, region)
+    may_change = actions.may_set_rules(person, region)
     listing = []
     for row in queries.rule_settings(region):
         form = None
