@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from unittest import mock
 
 import pytest
 from django.db import IntegrityError, connection, models, transaction
@@ -13,7 +12,6 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from liuquan.calendars import actions as calendar_actions
 from liuquan.cases import actions as case_actions
 from liuquan.cases import ingest
-from liuquan.cli import main
 from liuquan.flows import actions as flow_actions
 from liuquan.laws import actions as laws_actions
 from liuquan.ledger import audit, tiles, tree
@@ -26,6 +24,7 @@ from liuquan.supervision import sweep as supervision_sweep
 from liuquan.supervision.models import Alert
 from tests.flows.conftest import staff
 from tests.laws import corpus_factory
+from tests.test_cli import run
 
 # Columns that are bookkeeping, not state on the record: login time and token use time.
 # A law version's content_sha256 caches the digest its entry commits to ("articles_sha256", recomputed
@@ -152,23 +151,9 @@ def org_actions_public():
     return public_person()
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with mock.patch("django.core.management.base.connections.close_all"):
-        try:
-            code = main(["liuquan", *args])
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def run_verify(capsys) -> tuple[int, str]:
-    with mock.patch("django.core.management.base.connections.close_all"):
-        try:
-            code = main(["liuquan", "ledger", "verify", "--json"])
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-    return code, capsys.readouterr().out
+    code, out, _ = run(capsys, "ledger", "verify", "--json")
+    return code, out
 
 
 def test_verify_is_clean_after_real_work(busy_world, capsys):
