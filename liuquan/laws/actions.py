@@ -3,9 +3,10 @@
 The import reads and checks the whole corpus first (corpus.plan_corpus: every file parsed, the catalogue
 matched); a corpus that cannot be read raises InvalidInput naming the file and line before anything is
 written. It then writes one action per law that changed (`laws.import_law`: the law, its aliases, its
-versions and their articles, and one ledger entry per created or changed Law and LawVersion). A run that
-fails half-way (the database goes away, say) leaves every law either fully imported or untouched, and
-running it again carries on: laws already imported compare equal and are not written again.
+versions and their articles, and one ledger entry per created or changed Law, LawAlias and LawVersion,
+and per alias dropped). A run that fails half-way (the database goes away, say) leaves every law either
+fully imported or untouched, and running it again carries on: laws already imported compare equal and
+are not written again.
 
 Unchanged means the same law fields, version fields and article digest (corpus.articles_digest, computed
 from the stored articles, so an article edited behind the importer's back is restored). A version that
@@ -355,11 +356,16 @@ def _apply(changes: _LawChanges, *, actor: Person, report: ImportReport) -> Law:
             report.laws.unchanged += 1
 
         if changes.aliases_to_drop:
-            LawAlias.objects.filter(law=law, key__in=changes.aliases_to_drop).delete()
+            dropped = list(LawAlias.objects.filter(law=law, key__in=changes.aliases_to_drop))
+            for alias in dropped:
+                act.record_deletion(alias)
+            LawAlias.objects.filter(pk__in=[alias.pk for alias in dropped]).delete()
         if changes.aliases_to_add:
-            LawAlias.objects.bulk_create(
+            added = LawAlias.objects.bulk_create(
                 [LawAlias(law=law, key=key, alias=alias) for key, alias in changes.aliases_to_add.items()]
             )
+            for alias in added:
+                act.record(alias)
 
         for planned_version in changes.created:
             version = LawVersion.objects.create(
@@ -413,8 +419,7 @@ def _apply(changes: _LawChanges, *, actor: Person, report: ImportReport) -> Law:
             version.law = law
             version.is_current = version.file == changes.current_file
             act.record(version)
-        if not act.recorded:
-            # Only the aliases changed; they are not on the ledger: note the law again.
+        if not act.recorded:  # nothing on the record changed (a catalogue note only): note the law again
             act.record(law)
         report.ledger_entries += len(act.recorded)
     return law

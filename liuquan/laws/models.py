@@ -71,6 +71,11 @@ class LawAlias(models.Model):
     def __str__(self) -> str:
         return self.alias
 
+    def ledger_fields(self) -> Fields:
+        """On the ledger: an alias decides which law a citation resolves to, so one moved to another law
+        or added with database access alone would redirect every citation that uses it."""
+        return {"law": self.law_id, "alias": self.alias, "key": self.key}, {}
+
 
 class LawVersion(models.Model):
     """法律版本: a law as published (or revised) on one date, with its articles.

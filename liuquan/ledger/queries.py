@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from liuquan.core.errors import InvalidInput, NotFound
-from liuquan.ledger import merkle, tiles, tlog, tree
+from liuquan.ledger import log, merkle, tiles, tlog, tree
 from liuquan.ledger.models import Checkpoint, Entry, Sequencer, TreeHead, TreeTile
 
 MAX_PAGE = 1000
@@ -100,3 +104,30 @@ def tlog_tile(path: str) -> tuple[bytes, bool]:
             raise NotFound("该分片尚未形成", message_en="the tree does not hold this tile yet", path=path)
         body = bytes(stored)[: wanted.width * tiles.HASH_SIZE]
     return body, wanted.width == tlog.WIDTH
+
+
+def recorded_states(subject_type: str, subject_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The state each record last had on the ledger, read from the leaves the installation sealed that
+    name the record: a row inserted or re-tagged with database access alone does not count (a record
+    whose every entry is unusable is left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for subject_id in subject_ids:
+        rows = (
+            Entry.objects.filter(subject_type=subject_type, subject_id=subject_id)
+            .order_by("-index")
+            .values_list("index", "data", "seal")
+        )
+        for index, data, seal in rows.iterator(chunk_size=20):
+            data = bytes(data)
+            if not log.sealed_by_us(index, data, bytes(seal)):
+                continue
+            try:
+                leaf = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(leaf, dict) or leaf.get("subject") != {"type": subject_type, "id": subject_id}:
+                continue
+            if isinstance(leaf.get("state"), dict):
+                found[subject_id] = leaf["state"]
+                break
+    return found

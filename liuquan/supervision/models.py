@@ -276,7 +276,11 @@ class Sanction(models.Model):
 
 
 class SweepMark(models.Model):
-    """How far the sweep has read each source (high-water marks), so a sweep only looks at what is new."""
+    """How far the sweep has read each source (high-water marks), so a sweep only looks at what is new.
+
+    On the ledger: a mark raised with database access alone would make the sweep skip what lies below it,
+    so each move is recorded (in clear: ids and days, nothing personal), `ledger verify` names a row that
+    differs from its entry, and the sweep itself reads no further than the ledger says it has read."""
 
     name = models.CharField(max_length=40, unique=True)
     value = models.BigIntegerField(default=0)
@@ -288,3 +292,11 @@ class SweepMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+    def ledger_fields(self) -> Fields:
+        return {"name": self.name, "value": self.value, "day": self.day.isoformat() if self.day else None}, {}
+
+    def ledger_initial(self) -> bool:
+        """Created by the migration and never moved: nothing read yet, so nothing to record (a mark
+        lowered to this state after an entry is still compared with that entry)."""
+        return self.value == 0 and self.day is None

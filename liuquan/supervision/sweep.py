@@ -21,6 +21,7 @@ from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
 from liuquan.flows.models import RiskPoint
+from liuquan.ledger import queries as ledger_queries
 from liuquan.org import actions as org_actions
 from liuquan.org.models import LEVEL_PREFIX_LENGTH, Oversight, Region, RegionLevel, Unit
 from liuquan.supervision import rules
@@ -35,6 +36,9 @@ class SweepResult:
     raised: dict[str, int] = field(default_factory=dict)  # rule → new alerts
     cured: int = 0
     seconds: float = 0.0
+    # Marks whose row differs from the ledger (raised or lowered with database access alone): the sweep
+    # read from the lower of the two, and says so.
+    distrusted: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -181,9 +185,11 @@ def run_sweep(
     today = today or timezone.localtime(now).date()
     groups = scope_groups()
     result = SweepResult()
-    stored = {row.name: row for row in SweepMark.objects.filter(name__in=MARKS)}
+    # A per-event run reads its cases whole; only the periodic sweep reads from the marks.
+    marks = marks_in_force(result.distrusted) if case_ids is None else {}
     top_step = CaseStep.objects.aggregate(top=Max("pk"))["top"] or 0
     top_breach = Breach.objects.aggregate(top=Max("pk"))["top"] or 0
+    top_completed = CaseStep.objects.aggregate(top=Max("completed_at"))["top"]
     calendar = calendar_queries.work_calendar()
     findings: list[rules.Finding] = []
     cures: list[Alert] = []
@@ -193,10 +199,10 @@ def run_sweep(
             now=now,
             calendar=calendar,
             params=group.params,
-            marks={name: stored[name].value if name in stored else 0 for name in ("step", "breach")},
-            since=(stored["clock"].day if "clock" in stored else None) if case_ids is None else None,
-            since_time=_as_time(stored["completed"].value)
-            if "completed" in stored and stored["completed"].value
+            marks={name: marks[name].value for name in ("step", "breach") if name in marks},
+            since=marks["clock"].day if "clock" in marks else None,
+            since_time=_as_time(marks["completed"].value)
+            if "completed" in marks and marks["completed"].value
             else None,
             case_ids=case_ids,
         )
@@ -211,6 +217,16 @@ def run_sweep(
     # A few findings (a per-event run sees the same ones again and again) are checked against the
     # stored keys first; a sweep's many new ones go straight to INSERT … ON CONFLICT DO NOTHING.
     candidates = _new(findings) if len(findings) <= PRECHECK else _unique(findings)
+    # Completed steps are read up to the latest completion time seen (never past now: a step dated in
+    # the future must not hide the ones completed before it), not up to now: a quiet minute moves no mark.
+    read_to = MarkState(top_step, None), MarkState(top_breach, None)
+    completed_to = min(top_completed, now) if top_completed is not None else None
+    moves = {
+        "step": read_to[0],
+        "breach": read_to[1],
+        "clock": MarkState(0, today),
+        "completed": MarkState(int(completed_to.timestamp() * 1_000_000) if completed_to else 0, None),
+    }
     wrote = False
     if candidates or cures:
         try:
@@ -218,20 +234,85 @@ def run_sweep(
                 _lock_marks()
                 _write(act, candidates, cures, today=today, now=now, calendar=calendar, result=result)
                 if case_ids is None:
-                    _move_marks(top_step, top_breach, today, now)
+                    _move_marks(act, moves)
                 wrote = True
         except _NothingNew:
             result.raised.clear()
     if not wrote and case_ids is None:
-        with transaction.atomic():
-            _lock_marks()
-            _move_marks(top_step, top_breach, today, now)
+        try:
+            with action("supervision.sweep_marks", actor=org_actions.system_person()) as act:
+                _lock_marks()
+                if not _move_marks(act, moves):
+                    raise _NothingNew
+        except _NothingNew:
+            pass
     result.seconds = time.perf_counter() - started
     return result
 
 
 MARKS = ("step", "breach", "clock", "completed")
 PRECHECK = 200
+
+
+@dataclass(frozen=True)
+class MarkState:
+    value: int
+    day: date | None
+
+
+def marks_in_force(distrusted: list[str] | None = None) -> dict[str, MarkState]:
+    """Each high-water mark as the sweep may read from it: as stored, unless the row differs from the
+    mark's latest sealed entry on the ledger; then the lower of the two (reading again costs a little,
+    since alerts are keyed; skipping what lies under a raised mark would be an alert that never fires).
+    Each such mark is described in `distrusted`."""
+    marks: dict[str, MarkState] = {}
+    for name, (_, stored, ledgered) in _marks().items():
+        if ledgered is None or stored == ledgered:
+            marks[name] = stored
+            continue
+        days = [stored.day, ledgered.day]
+        marks[name] = MarkState(
+            min(stored.value, ledgered.value), None if None in days else min(d for d in days if d is not None)
+        )
+        if distrusted is not None:
+            distrusted.append(
+                f"水位标记 {name} 在数据库中为 {_shown(stored)}，账本记录为 {_shown(ledgered)}："
+                f"本次从 {_shown(marks[name])} 读起"
+            )
+    return marks
+
+
+def _marks() -> dict[str, tuple[SweepMark | None, MarkState, MarkState | None]]:
+    """name → (row, its state, its state on the ledger: None when the two need not agree, i.e. a row the
+    migration created that has never moved)."""
+    rows = {row.name: row for row in SweepMark.objects.filter(name__in=MARKS)}
+    recorded = ledger_queries.recorded_states(SweepMark._meta.label, [str(row.pk) for row in rows.values()])
+    marks: dict[str, tuple[SweepMark | None, MarkState, MarkState | None]] = {}
+    for name in MARKS:
+        row = rows.get(name)
+        if row is None:
+            marks[name] = (None, MarkState(0, None), None)
+            continue
+        state = recorded.get(str(row.pk))
+        ledgered = None if state is None and row.ledger_initial() else _mark_state(state)
+        marks[name] = (row, MarkState(row.value, row.day), ledgered)
+    return marks
+
+
+def _mark_state(state: dict[str, Any] | None) -> MarkState:
+    """A mark's state as its leaf records it; anything unreadable counts as nothing read."""
+    if not state:
+        return MarkState(0, None)
+    value, day = state.get("value"), state.get("day")
+    try:
+        parsed_day = date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        parsed_day = None
+    return MarkState(value if isinstance(value, int) and not isinstance(value, bool) else 0, parsed_day)
+
+
+def _shown(mark: MarkState) -> str:
+    return mark.day.isoformat() if mark.day else str(mark.value)
 
 
 class _NothingNew(Exception):
@@ -253,11 +334,27 @@ def _lock_marks() -> None:
     list(SweepMark.objects.select_for_update().filter(name__in=MARKS))
 
 
-def _move_marks(top_step: int, top_breach: int, today: date, now: datetime) -> None:
-    micros = int(now.timestamp() * 1_000_000)
-    for name, value in (("step", top_step), ("breach", top_breach), ("completed", micros)):
-        SweepMark.objects.filter(name=name, value__lt=value).update(value=value)
-    SweepMark.objects.filter(name="clock").update(day=today)
+def _move_marks(act: ActRecorder, moves: dict[str, MarkState]) -> bool:
+    """Move the marks (locked) to what this sweep read, recording each that moves. A value mark moves
+    only forward from where it may be read from (a concurrent sweep may have moved it further; a row
+    raised outside the actions is brought back); the clock mark takes the sweep's day."""
+    in_force = marks_in_force()
+    moved = False
+    for name, (row, stored, ledgered) in _marks().items():
+        if row is None:
+            continue
+        current, wanted = in_force[name], moves[name]
+        if name == "clock":
+            target = MarkState(current.value, wanted.day)
+        else:
+            target = MarkState(max(current.value, wanted.value), current.day)
+        if stored == target and (ledgered is None or ledgered == target):
+            continue
+        row.value, row.day = target.value, target.day
+        row.save(update_fields=["value", "day"])
+        act.record(row)
+        moved = True
+    return moved
 
 
 def _new(findings: list[rules.Finding]) -> list[rules.Finding]:

@@ -32,11 +32,11 @@ def law_findings() -> list[audit.Finding]:
     return [finding for finding in findings if finding.table.startswith("laws_")]
 
 
-def test_an_import_writes_laws_versions_articles_and_one_entry_per_law_and_version(world, corpus_root):
+def test_an_import_writes_laws_versions_articles_and_one_entry_per_law_alias_and_version(world, corpus_root):
     report = import_corpus(world, corpus_root)
 
     assert (report.laws.created, report.versions.created, report.articles.created) == (3, 4, 12)
-    assert report.ledger_entries == 7
+    assert report.ledger_entries == 7 + LawAlias.objects.count()
     licensing = Law.objects.get(name="行政许可法")
     assert (licensing.level, licensing.category) == ("law", "行政法")
     old, new = LawVersion.objects.filter(law=licensing).order_by("publish")
@@ -51,6 +51,7 @@ def test_an_import_writes_laws_versions_articles_and_one_entry_per_law_and_versi
     assert sorted(law_entries()) == sorted(
         [("laws.Law", str(law.pk)) for law in Law.objects.all()]
         + [("laws.LawVersion", str(version.pk)) for version in LawVersion.objects.all()]
+        + [("laws.LawAlias", str(alias.pk)) for alias in LawAlias.objects.all()]
     )
     assert report.not_in_catalogue == ["行政法规/政府信息公开条例(2019-04-03).md"]
     assert law_findings() == []
@@ -233,3 +234,21 @@ def test_a_deleted_article_is_named_too(world, corpus_root):
         cursor.execute("DELETE FROM laws_article WHERE version_id = %s AND number = 1087", [version.pk])
     fields = {f.field for f in law_findings() if f.record_id == str(version.pk)}
     assert fields == {"articles", "articles_sha256"}
+
+
+def test_an_alias_redirected_added_or_removed_behind_the_importers_back_is_named(world, corpus_root):
+    """An alias decides which law a citation resolves to: pointing 行政许可法 at another law, slipping
+    in a new name or dropping one with database access alone are each verify findings."""
+    import_corpus(world, corpus_root)
+    licensing, penalty = Law.objects.get(name="行政许可法"), Law.objects.exclude(name="行政许可法").first()
+    moved = LawAlias.objects.get(law=licensing, alias="行政许可法")
+    dropped = LawAlias.objects.get(law=licensing, alias="中华人民共和国行政许可法")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE laws_lawalias SET law_id = %s WHERE id = %s", [penalty.pk, moved.pk])
+        cursor.execute("DELETE FROM laws_lawalias WHERE id = %s", [dropped.pk])
+    added = LawAlias.objects.create(law=penalty, alias="许可法", key="许可法")
+
+    named = {(f.table, f.record_id, f.field, f.detail.split(" (")[0].split(",")[0]) for f in law_findings()}
+    assert ("laws_lawalias", str(moved.pk), "law", f"database has {penalty.pk}") in named
+    assert ("laws_lawalias", str(dropped.pk), "", "on the ledger but missing from the database") in named
+    assert ("laws_lawalias", str(added.pk), "", "not on the ledger") in named

@@ -12,6 +12,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from liuquan.calendars import actions as calendar_actions
 from liuquan.cases import actions as case_actions
 from liuquan.cases import ingest
+from liuquan.cases.models import IngestSource
 from liuquan.flows import actions as flow_actions
 from liuquan.laws import actions as laws_actions
 from liuquan.ledger import audit, tiles, tree
@@ -225,7 +226,6 @@ def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
     bookkeeping = {
         "org.Person_groups",
         "org.Person_user_permissions",
-        "supervision.SweepMark",
         "supervision.Sanction_people",
     }
     liuquan_models = {
@@ -234,9 +234,9 @@ def test_models_not_on_the_ledger_are_exactly_the_bookkeeping_ones():
         if model._meta.app_label
         in {"core", "org", "laws", "powers", "flows", "calendars", "cases", "supervision"}
     } - bookkeeping
-    # Aliases are derived from law names; articles are committed to by their version's hash.
-    # Attempt windows are rate-limit counters, pruned after a day.
-    assert liuquan_models - ledgered == {"laws.LawAlias", "laws.Article", "core.AttemptWindow"}
+    # Articles are committed to by their version's hash. Attempt windows are rate-limit counters, pruned
+    # after a day.
+    assert liuquan_models - ledgered == {"laws.Article", "core.AttemptWindow"}
 
 
 def test_a_row_inserted_behind_the_actions_back_is_found(busy_world):
@@ -542,3 +542,74 @@ def test_a_truncated_log_is_found_against_the_signers_memory(busy_world, capsys)
     findings = json.loads(out)["findings"]
     assert code == 1
     assert any(f["field"] == "size" and f["record_id"] == str(signed.size) for f in findings), findings
+
+
+def test_a_sweep_mark_raised_is_found_and_the_sweep_still_reads_below_it(busy_world, capsys):
+    """Raising a high-water mark would make the sweep skip every new breach beneath it: verify names
+    the mark against its entry, and the sweep reads from where the ledger says it stands."""
+    from liuquan.cases.models import Breach
+    from liuquan.ledger.models import Entry
+    from liuquan.supervision.models import SweepMark
+
+    source = IngestSource.objects.get(name="legacy")
+    code = Alert.objects.order_by("pk").first().case.power_code
+    event = {"source": "legacy", "case_id": "L-3", "seq": 1, "power_code": code, "step": "decide"}
+    event |= {"action": "complete", "person": "王五", "time": "2026-06-03T09:00:00+08:00", "outcome": "grant"}
+    ingest.do_ingest(actor=busy_world.system, source=source, body=json.dumps(event))
+    breach = Breach.objects.filter(case__external_id="L-3").first()
+    assert breach is not None
+    mark = SweepMark.objects.get(name="breach")
+    recorded = Entry.objects.filter(subject_type="supervision.SweepMark", subject_id=str(mark.pk)).latest(
+        "index"
+    )
+    assert recorded.state["value"] == mark.value < breach.pk
+    SweepMark.objects.filter(name__in=["breach", "step"]).update(value=10**12)  # the insider's edit
+
+    _, findings = audit.verify_records()
+    named = {(f.table, f.record_id, f.field) for f in findings}
+    assert ("supervision_sweepmark", str(mark.pk), "value") in named
+    assert any(f"entry #{recorded.index}" in f.detail for f in findings if f.table == "supervision_sweepmark")
+
+    code_, out, err = run(capsys, "supervise", "sweep")
+    assert code_ == 0 and "水位标记 breach" in err and "10000000000" not in out
+    assert Alert.objects.filter(case=breach.case).exists()  # the breach under the raised mark still alerts
+    # The sweep brought the marks back to what it read and recorded them: verify is clean again.
+    assert SweepMark.objects.get(name="breach").value == Breach.objects.order_by("-pk").first().pk
+    _, findings = audit.verify_records()
+    assert not [f for f in findings if f.table == "supervision_sweepmark"]
+
+
+def test_a_sweep_mark_entry_forged_with_database_access_alone_is_not_believed(busy_world):
+    from liuquan.ledger import log
+    from liuquan.ledger import queries as ledger_queries
+    from liuquan.ledger.models import Entry
+    from liuquan.supervision.models import SweepMark
+
+    mark = SweepMark.objects.get(name="step")
+    latest = Entry.objects.filter(subject_type="supervision.SweepMark", subject_id=str(mark.pk)).latest(
+        "index"
+    )
+    forged = latest.content | {"state": {"name": "step", "value": 10**12, "day": None}}
+    Entry.objects.filter(index=latest.index).update(data=log.canonical(forged))  # seal no longer fits
+    SweepMark.objects.filter(pk=mark.pk).update(value=10**12)
+    states = ledger_queries.recorded_states("supervision.SweepMark", [str(mark.pk)])
+    assert states.get(str(mark.pk), {}).get("value", 0) < 10**12
+    assert supervision_sweep.marks_in_force()["step"].value < 10**12
+
+
+def test_a_quiet_sweep_appends_nothing_and_a_busy_one_records_its_marks(busy_world):
+    from liuquan.ledger.models import Entry
+
+    supervision_sweep.run_sweep()
+    before = Entry.objects.count()
+    supervision_sweep.run_sweep()  # nothing new since: no mark moves, no entry
+    assert Entry.objects.count() == before
+    source = IngestSource.objects.get(name="legacy")
+    code = Alert.objects.order_by("pk").first().case.power_code
+    event = {"source": "legacy", "case_id": "L-4", "seq": 1, "power_code": code, "step": "accept"}
+    event |= {"action": "complete", "person": "张三", "time": "2026-06-04T09:00:00+08:00", "outcome": "pass"}
+    ingest.do_ingest(actor=busy_world.system, source=source, body=json.dumps(event))
+    before = Entry.objects.count()
+    supervision_sweep.run_sweep()
+    moved = Entry.objects.filter(index__gte=before, subject_type="supervision.SweepMark")
+    assert {entry.state["name"] for entry in moved} >= {"step"}

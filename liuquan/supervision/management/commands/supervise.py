@@ -63,6 +63,8 @@ class Command(BaseCommand):
                     f"日期 {options['today']} 格式不正确", message_en="today: YYYY-MM-DD", field="today"
                 ) from None
         result = sweep.run_sweep(today=today)
+        for message in result.distrusted:  # on stderr, so the timer's log and mail show it
+            self.stderr.write(f"警告：{message}（`liuquan ledger verify` 会指出被改动的行）")
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -71,6 +73,7 @@ class Command(BaseCommand):
                         "total": result.total,
                         "cured": result.cured,
                         "seconds": round(result.seconds, 3),
+                        "distrusted": result.distrusted,
                     },
                     ensure_ascii=False,
                 )
