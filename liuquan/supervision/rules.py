@@ -1,9 +1,10 @@
 """The supervision rules: what each looks for, its parameters, and whether its alert may cure itself.
 
-Each rule turns new facts into Findings with a stable key (the alert's identity), so running a rule
-twice raises nothing twice. The facts are read with indexed range queries from high-water marks: the
-case and step clocks were stored when they started (cases.engine), so "newly past its warning or due
-date" is a range over (status, date) indexes, and breaches and completed steps are read by id.
+Each rule turns facts into Findings with a stable key (the alert's identity), so running a rule twice
+raises nothing twice. Breaches and completed steps are read by id and time from high-water marks. The
+clock rules read every open step and case past its warning or due date that has no such alert yet
+(indexed on the dates the engine stored when the clock started): one that arrives already overdue from
+another system, or comes back from a pause past its date, is found on the next sweep like any other.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
@@ -23,6 +24,7 @@ from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import StepKind, TransitionKind
 from liuquan.org.models import Oversight
 from liuquan.supervision.catalog import RULES
+from liuquan.supervision.models import Alert
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ class Context:
     calendar: WorkCalendar
     params: dict[str, dict[str, Any]]
     marks: dict[str, int]  # source → last id read
-    since: date | None  # the last day the clock rules ran (None: never, read everything)
-    since_time: datetime | None = None  # when the last sweep read completed steps
+    since_time: datetime | None = None  # the latest completion the last sweep read
     case_ids: list[int] | None = None  # per-event runs look at these cases only
     definitions: dict[int, Any] = field(default_factory=dict)  # definition id → Flow (cache)
     memo: dict[str, Any] = field(default_factory=dict)  # rows several rules read, read once
@@ -87,13 +88,14 @@ def completed_since(ctx: Context) -> Any:
     return done.filter(fresh)
 
 
-def _window(ctx: Context, column: str, *, before_today: bool) -> Q:
-    """Rows whose `column` date crossed its threshold since the last run (all of them on a first run)."""
-    upper = {f"{column}__lt" if before_today else f"{column}__lte": ctx.today}
-    if ctx.since is None or ctx.case_ids is not None:
-        return Q(**upper)
-    lower = {f"{column}__gte" if before_today else f"{column}__gt": ctx.since}
-    return Q(**upper) & Q(**lower)
+def _unalerted(rows: Any, rule: str, *, steps: bool) -> Any:
+    """`rows` (steps or cases) that have no `rule` alert yet: the clock rules look at every row past its
+    date, whenever and in whatever order it arrived, and leave out those already raised (or cured)."""
+    if steps:
+        alerts = Alert.objects.filter(rule=rule, case_step=OuterRef("pk"))
+    else:
+        alerts = Alert.objects.filter(rule=rule, case=OuterRef("pk"), case_step__isnull=True)
+    return rows.filter(~Exists(alerts))
 
 
 STEP_COLUMNS = (
@@ -112,12 +114,8 @@ STEP_COLUMNS = (
 def _time_yellow(ctx: Context) -> Iterator[Finding]:
     if ctx.case_ids is not None:
         return  # a clock rule: the sweep's job (an event cannot make a step near its due date)
-    steps = ctx.cases(
-        CaseStep.objects.filter(
-            _window(ctx, "warn_on", before_today=False), completed_at__isnull=True, due_on__gte=ctx.today
-        )
-    )
-    steps = steps.filter(case__status=CaseStatus.OPEN)
+    steps = CaseStep.objects.filter(completed_at__isnull=True, warn_on__lte=ctx.today, due_on__gte=ctx.today)
+    steps = _unalerted(steps.filter(case__status=CaseStatus.OPEN), "time_yellow", steps=True)
     for pk, case_id, step, name, due, _warn, unit_id, number, definition in steps.values_list(
         *STEP_COLUMNS
     ).iterator(2000):
@@ -133,12 +131,8 @@ def _time_yellow(ctx: Context) -> Iterator[Finding]:
             definition,
             {"due_on": due.isoformat()},
         )
-    cases = ctx.cases(
-        Case.objects.filter(
-            _window(ctx, "warn_on", before_today=False), status=CaseStatus.OPEN, due_on__gte=ctx.today
-        ),
-        "pk",
-    )
+    cases = Case.objects.filter(status=CaseStatus.OPEN, warn_on__lte=ctx.today, due_on__gte=ctx.today)
+    cases = _unalerted(cases, "time_yellow", steps=False)
     for pk, unit_id, number, due, definition in cases.values_list(
         "pk", "unit_id", "number", "due_on", "definition_id"
     ).iterator(2000):
@@ -178,10 +172,8 @@ def _time_red(ctx: Context) -> Iterator[Finding]:
 
 
 def _past_due(ctx: Context) -> Iterator[Finding]:
-    steps = ctx.cases(
-        CaseStep.objects.filter(_window(ctx, "due_on", before_today=True), completed_at__isnull=True)
-    )
-    steps = steps.filter(case__status=CaseStatus.OPEN)
+    steps = CaseStep.objects.filter(completed_at__isnull=True, due_on__lt=ctx.today)
+    steps = _unalerted(steps.filter(case__status=CaseStatus.OPEN), "time_red", steps=True)
     for pk, case_id, step, name, due, _warn, unit_id, number, definition in steps.values_list(
         *STEP_COLUMNS
     ).iterator(2000):
@@ -197,8 +189,8 @@ def _past_due(ctx: Context) -> Iterator[Finding]:
             definition,
             {"due_on": due.isoformat()},
         )
-    cases = ctx.cases(
-        Case.objects.filter(_window(ctx, "due_on", before_today=True), status=CaseStatus.OPEN), "pk"
+    cases = _unalerted(
+        Case.objects.filter(status=CaseStatus.OPEN, due_on__lt=ctx.today), "time_red", steps=False
     )
     for pk, unit_id, number, due, definition in cases.values_list(
         "pk", "unit_id", "number", "due_on", "definition_id"
@@ -218,7 +210,9 @@ def _past_due(ctx: Context) -> Iterator[Finding]:
 
 
 def _completed_late(ctx: Context) -> Iterator[Finding]:
-    """Steps completed after their due date (one finished late between two sweeps is late all the same)."""
+    """Steps completed after their due date (one finished late between two sweeps is late all the same),
+    and cases closed after their case limit although each step met its own (5+10+5+10 working days
+    against a 20-day case limit)."""
     late = completed_since(ctx).filter(due_on__isnull=False)
     for pk, case_id, step, name, due, completed, unit_id, number, definition in late.values_list(
         "pk",
@@ -241,6 +235,28 @@ def _completed_late(ctx: Context) -> Iterator[Finding]:
                 case_id,
                 pk,
                 step,
+                definition,
+                {"due_on": due.isoformat()},
+            )
+    closed = Case.objects.filter(
+        pk__in=completed_since(ctx).values("case_id"),
+        status=CaseStatus.DONE,
+        due_on__isnull=False,
+        closed_at__isnull=False,
+    )
+    for pk, unit_id, number, due, closed_at, definition in closed.values_list(
+        "pk", "unit_id", "number", "due_on", "closed_at", "definition_id"
+    ).iterator(2000):
+        if closed_at is not None and due is not None and completed_late(closed_at, due):
+            yield Finding(
+                f"time_red:case:{pk}",
+                "time_red",
+                "red",
+                unit_id,
+                f"{number} 超过办结时限办结（时限 {due}，办结于 {timezone.localtime(closed_at):%Y-%m-%d}）",
+                pk,
+                None,
+                "",
                 definition,
                 {"due_on": due.isoformat()},
             )

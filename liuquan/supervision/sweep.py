@@ -200,7 +200,6 @@ def run_sweep(
             calendar=calendar,
             params=group.params,
             marks={name: marks[name].value for name in ("step", "breach") if name in marks},
-            since=marks["clock"].day if "clock" in marks else None,
             since_time=_as_time(marks["completed"].value)
             if "completed" in marks and marks["completed"].value
             else None,
@@ -224,7 +223,6 @@ def run_sweep(
     moves = {
         "step": read_to[0],
         "breach": read_to[1],
-        "clock": MarkState(0, today),
         "completed": MarkState(int(completed_to.timestamp() * 1_000_000) if completed_to else 0, None),
     }
     wrote = False
@@ -250,7 +248,7 @@ def run_sweep(
     return result
 
 
-MARKS = ("step", "breach", "clock", "completed")
+MARKS = ("step", "breach", "completed")
 PRECHECK = 200
 
 
@@ -335,19 +333,16 @@ def _lock_marks() -> None:
 
 
 def _move_marks(act: ActRecorder, moves: dict[str, MarkState]) -> bool:
-    """Move the marks (locked) to what this sweep read, recording each that moves. A value mark moves
-    only forward from where it may be read from (a concurrent sweep may have moved it further; a row
-    raised outside the actions is brought back); the clock mark takes the sweep's day."""
+    """Move the marks (locked) to what this sweep read, recording each that moves: only forward from
+    where it may be read from (a concurrent sweep may have moved it further; a row raised outside the
+    actions is brought back)."""
     in_force = marks_in_force()
     moved = False
     for name, (row, stored, ledgered) in _marks().items():
         if row is None:
             continue
-        current, wanted = in_force[name], moves[name]
-        if name == "clock":
-            target = MarkState(current.value, wanted.day)
-        else:
-            target = MarkState(max(current.value, wanted.value), current.day)
+        current = in_force[name]
+        target = MarkState(max(current.value, moves[name].value), current.day)
         if stored == target and (ledgered is None or ledgered == target):
             continue
         row.value, row.day = target.value, target.day

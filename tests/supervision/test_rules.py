@@ -78,8 +78,8 @@ def test_time_yellow_and_red_each_once_and_only_yellow_cures(source):
         completed_at=timezone.make_aware(dt.datetime.combine(due + dt.timedelta(days=2), dt.time(10)))
     )
     sweep.run_sweep(today=due + dt.timedelta(days=2))
-    assert Alert.objects.get(rule="time_yellow").status == AlertStatus.OPEN
-    assert Alert.objects.filter(rule="time_red").count() == 1
+    assert Alert.objects.get(rule="time_yellow", case_step=step).status == AlertStatus.OPEN
+    assert Alert.objects.filter(rule="time_red", case_step=step).count() == 1
 
 
 def test_a_rule_switched_off_for_one_region_still_runs_everywhere_else(source):
@@ -317,3 +317,67 @@ def test_a_provisional_due_date_is_a_notice_for_the_steward_never_a_card(source,
     text = page.content.decode()
     assert 'data-level="notice" data-count="1"' in text and 'data-level="yellow" data-count="0"' in text
     assert "暂定日历" in text and ">provisional_calendar<" not in text
+
+
+def _ingest(token, *events):
+    from tests.cases.test_ingest import post
+
+    answer = post(token, list(events))
+    assert answer.status_code == 200, answer.content
+    assert json.loads(answer.content)["rejected"] == []
+
+
+def _at(day: dt.date) -> str:
+    return f"{day.isoformat()}T10:00:00+08:00"
+
+
+def test_a_case_arriving_already_overdue_gets_its_red_card_on_the_next_sweep(source):
+    """The clock rules used to look only at dates between the last sweep's day and today: a case sent by
+    another system after its step's due date fell before that window, on every later sweep too."""
+    _world, _, token = source
+    sweep.run_sweep()  # the sweep has run: the old window would now start today
+    _ingest(token, line("LATE-1", 1, "accept", "complete", "张三", "pass", time=_at(D(2026, 5, 6))))
+    step = CaseStep.objects.get(case__external_id="LATE-1", step="review")
+    case = step.case
+    assert step.due_on < D(2026, 6, 10) and case.due_on < D(2026, 6, 10)  # overdue on arrival
+    sweep.run_sweep()
+    assert {(a.case_id, a.case_step_id) for a in alerts("time_red")} == {(case.pk, step.pk), (case.pk, None)}
+    assert sweep.run_sweep().total == 0  # each once
+
+
+def test_a_case_suspended_past_its_date_and_resumed_is_found_too(source):
+    world, _, _ = source
+    case = open_case(world)
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    sweep.run_sweep(today=step.due_on - dt.timedelta(days=1))
+    Case.objects.filter(pk=case.pk).update(status="suspended")  # paused across its due date …
+    sweep.run_sweep(today=step.due_on + dt.timedelta(days=3))
+    assert not alerts("time_red")
+    Case.objects.filter(pk=case.pk).update(status="open")  # … and running again, still past it
+    sweep.run_sweep(today=step.due_on + dt.timedelta(days=4))
+    assert [a.case_step_id for a in alerts("time_red")] == [step.pk]
+
+
+def test_a_finished_case_past_its_20_day_case_limit_gets_a_red_card_though_each_step_was_on_time_art_42(
+    source,
+):
+    """行政许可法第四十二条 (20 working days for the decision): every step within its own limit (受理 5,
+    审查 10, 决定 5, 送达 10) still adds up past the case limit."""
+    _world, _, token = source
+    _ingest(token, line("SLOW-1", 1, "accept", "complete", "张三", "pass", time=_at(D(2026, 4, 20))))
+    case = Case.objects.get(external_id="SLOW-1")
+    events = []
+    for seq, (key, person, outcome) in enumerate(
+        [("review", "李四", "pass"), ("decide", "王五", "grant"), ("deliver", "张三", "done")], start=2
+    ):
+        open_step = CaseStep.objects.get(case=case, step=key, completed_at__isnull=True)
+        event = line("SLOW-1", seq, key, "complete", person, outcome, time=_at(open_step.due_on))
+        _ingest(token, event)  # each on its own due day
+        events.append(event)
+    case.refresh_from_db()
+    assert case.status == "done" and timezone.localtime(case.closed_at).date() > case.due_on
+    sweep.run_sweep()
+    reds = alerts("time_red")
+    assert [(a.case_id, a.case_step_id) for a in reds] == [(case.pk, None)]
+    assert "超过办结时限" in reds[0].subject
