@@ -148,7 +148,8 @@ class PublicCaseOut(Schema):
 class IngestOut(Schema):
     accepted: int
     duplicates: int
-    rejected: list[dict[str, object]]
+    rejected: list[dict[str, object]]  # {"line", "reason" (Chinese), "reason_en"}: not taken
+    flagged: list[dict[str, object]]  # the same, for lines taken that record a deviation (outside the list)
 
 
 def _event(row: CaseEvent) -> EventOut:
@@ -253,6 +254,15 @@ def public_case(
     "/ingest/events",
     response=IngestOut,
     summary="Case events from another system as JSON lines (Authorization: Bearer <source token>)",
+    description=(
+        "One JSON object a line: source, case_id, seq (1, 2, … per case), power_code, step, action "
+        '("start" or "complete"), person, time (ISO 8601 with its offset), outcome (for a completion). '
+        "`step` is the step's key in the power's published flow (accept) or its name (受理); `outcome` "
+        "is the outcome's key (pass) or its label (受理). A line with an unknown step or outcome, or any "
+        "other fault, is answered in `rejected` with its line number and why (Chinese and English) and "
+        "is not stored; a line under a power outside the unit's published list is stored, alerted once "
+        "per case, and answered in `flagged`. Resending a line adds nothing (duplicates)."
+    ),
     openapi_extra={
         "requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}
     },

@@ -119,59 +119,102 @@ class Line:
 class Answer:
     accepted: int = 0
     duplicates: int = 0
+    # Lines not taken, each with why: {"line", "reason" (Chinese), "reason_en"}.
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Lines taken that record a deviation the sender should know of at once (a power outside the list).
+    flagged: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+        }
+
+
+class LineError(ValueError):
+    """Why one line is not taken: Chinese for people, English for logs and the sender's developers."""
+
+    def __init__(self, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message = message
+
+    def as_json(self, number: int) -> dict[str, Any]:
+        return {"line": number, "reason": self.message, "reason_en": str(self)}
+
+
+FIELD_NAMES = {
+    "source": "来源系统",
+    "case_id": "办件编号",
+    "power_code": "事项编码",
+    "step": "环节",
+    "action": "动作",
+    "person": "办理人",
+    "time": "时间",
+    "outcome": "办理结果",
+}
 
 
 def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 80) -> str:
     value = data.get(key, "")
+    name = f"{FIELD_NAMES.get(key, key)}（{key}）"
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValueError(f"{key} must be text")
+        raise LineError(f"{name}应为文本", f"{key} must be text")
     value = value.strip()
     if required and not value:
-        raise ValueError(f"{key} is missing")
+        raise LineError(f"缺少{name}", f"{key} is missing")
     if len(value) > limit:
-        raise ValueError(f"{key} is longer than {limit} characters")
+        raise LineError(f"{name}超过 {limit} 个字符", f"{key} is longer than {limit} characters")
     return value
 
 
 def parse_line(number: int, raw: str, source: IngestSource) -> Line:
-    """One JSON line, checked field by field; ValueError names the field and the problem."""
+    """One JSON line, checked field by field; LineError names the field and the problem."""
     if len(raw.encode("utf-8", "replace")) > MAX_LINE_BYTES:
-        raise ValueError(f"the line is longer than {MAX_LINE_BYTES} bytes")
+        raise LineError(f"该行超过 {MAX_LINE_BYTES} 字节", f"the line is longer than {MAX_LINE_BYTES} bytes")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError(
+            f"不是 JSON：第 {exc.colno} 列有误", f"not JSON: {exc.msg} at column {exc.colno}"
+        ) from None
     if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
+        raise LineError("不是 JSON 对象", "not a JSON object")
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise ValueError(f"unknown field {unknown[0]}")
+        raise LineError(f"未知字段 {unknown[0]}", f"unknown field {unknown[0]}")
     if _text(data, "source") != source.name:
-        raise ValueError(f"source {data.get('source')!r} is not the token's source {source.name!r}")
+        raise LineError(
+            f"来源系统 {data.get('source')!r} 与令牌所属的 {source.name!r} 不符",
+            f"source {data.get('source')!r} is not the token's source {source.name!r}",
+        )
     seq = data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 10**9:
-        raise ValueError("seq must be a whole number from 1")
+        raise LineError("序号（seq）应为从 1 起的整数", "seq must be a whole number from 1")
     kind = _text(data, "action")
     if kind not in {"start", "complete"}:
-        raise ValueError('action must be "start" or "complete"')
+        raise LineError('动作（action）应为 "start" 或 "complete"', 'action must be "start" or "complete"')
     stamp = _text(data, "time", limit=40)
     try:
         when = datetime.fromisoformat(stamp)
     except ValueError:
-        raise ValueError(f"time {stamp!r} is not ISO 8601") from None
+        raise LineError(f"时间 {stamp!r} 不是 ISO 8601 格式", f"time {stamp!r} is not ISO 8601") from None
     if when.tzinfo is None:
-        raise ValueError("time needs a UTC offset (e.g. 2026-11-25T09:30:00+08:00)")
+        raise LineError(
+            "时间须带时区，如 2026-11-25T09:30:00+08:00",
+            "time needs a UTC offset (e.g. 2026-11-25T09:30:00+08:00)",
+        )
     now = timezone.now()
     if when > now + timedelta(minutes=5):
-        raise ValueError("time is in the future")
+        raise LineError("时间在将来", "time is in the future")
     if when < now - timedelta(days=source.window):
-        raise ValueError(f"time is more than {source.window} days back (this source's backdating window)")
+        raise LineError(
+            f"时间早于 {source.window} 天前（本来源系统的补录期限）",
+            f"time is more than {source.window} days back (this source's backdating window)",
+        )
     when = when.astimezone(UTC)  # stored and ledgered in UTC, as the database gives it back
     outcome = _text(data, "outcome", required=kind == "complete", limit=40)
     return Line(
@@ -187,6 +230,63 @@ def parse_line(number: int, raw: str, source: IngestSource) -> Line:
     )
 
 
+class FlowsInForce:
+    """The flow in force for each power code of one unit, or why there is none (read once a batch)."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.found: dict[str, ProcessDefinition | str] = {}
+
+    def __call__(self, power_code: str) -> ProcessDefinition | str:
+        found = self.found.get(power_code)
+        if found is None:
+            try:
+                power_queries.check_published_power(self.unit, power_code)
+                definition = flow_queries.flow_in_force(self.unit, power_code)
+            except RuleViolation as exc:  # 清单之外无权力: recorded as a breach of the other system
+                found = f"清单之外：{exc.message}"
+            else:
+                found = definition if definition is not None else f"事项 {power_code} 没有公布的流程"
+            self.found[power_code] = found
+        return found
+
+
+def check_against_flow(line: Line, flows: FlowsInForce) -> str | None:
+    """Hold a line to its power's flow in force: the step by its key (accept) or its name (受理), the
+    outcome of a completion by its key (pass) or its label (受理); both are stored as keys. A step or
+    outcome the flow does not have is a LineError listing what it has. A power with no flow in force
+    (outside the list, or no published flow) returns why: the line is taken, for it records a deviation."""
+    found = flows(line.power_code)
+    if isinstance(found, str):
+        return found
+    flow = found.flow
+    step = flow.step(line.step) or next((s for s in flow.steps if s.name == line.step), None)
+    if step is None:
+        steps = "、".join(f"{s.name}（{s.key}）" for s in flow.steps)
+        raise LineError(
+            f"事项 {line.power_code} 的流程中没有环节“{line.step}”；可用：{steps}",
+            f"the flow of {line.power_code} has no step {line.step!r}; its steps: "
+            + ", ".join(f"{s.key} ({s.name})" for s in flow.steps),
+        )
+    line.step = step.key
+    if line.action != "complete":
+        return None
+    moves = flow.outgoing(step.key)
+    move = next((m for m in moves if m.outcome == line.outcome), None)
+    if move is None:
+        labelled = [m for m in moves if m.label and m.label == line.outcome]
+        move = labelled[0] if len(labelled) == 1 else None
+    if move is None:
+        outcomes = "、".join(f"{m.label or m.outcome}（{m.outcome}）" for m in moves)
+        raise LineError(
+            f"环节「{step.name}」没有办理结果“{line.outcome}”；可用：{outcomes}",
+            f"step {step.key} has no outcome {line.outcome!r}; its outcomes: "
+            + ", ".join(f"{m.outcome} ({m.label})" if m.label else m.outcome for m in moves),
+        )
+    line.outcome = move.outcome
+    return None
+
+
 def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
     """Take a batch of JSON lines from `source`: keep the new ones, apply what can be applied."""
     answer = Answer()
@@ -197,14 +297,25 @@ def do_ingest(*, actor: Person, source: IngestSource, body: str) -> Answer:
             f"一次最多 {MAX_LINES} 行", message_en=f"At most {MAX_LINES} lines per request", field="body"
         )
     seen: set[tuple[str, int]] = set()
+    flows = FlowsInForce(source.unit)
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue
         try:
             line = parse_line(number, raw, source)
-        except ValueError as exc:
-            answer.rejected.append({"line": number, "reason": str(exc)})
+            outside = check_against_flow(line, flows)
+        except LineError as exc:
+            answer.rejected.append(exc.as_json(number))
             continue
+        if outside:
+            answer.flagged.append(
+                {
+                    "line": number,
+                    "reason": f"{outside}：已作为清单外行使权力记录并预警",
+                    "reason_en": f"power {line.power_code} is not on the unit's published list: recorded "
+                    "as a power exercised outside the list and alerted",
+                }
+            )
         key = (line.case_id, line.seq)
         if key in seen:
             answer.duplicates += 1
@@ -292,7 +403,8 @@ class _Batch:
     def __init__(self, *, act: ActRecorder, source: IngestSource) -> None:
         self.act = act
         self.source = source
-        self.flows: dict[str, ProcessDefinition | str] = {}  # power code → flow in force, or why none
+        self.flow = FlowsInForce(source.unit)  # power code → flow in force, or why none
+        self.outside: set[str] = set()  # "source/case id" of cases outside the list seen in this batch
         # case pk → (case, steps completed, a return?, a breach?)
         self.changes: dict[int, tuple[Case, list[CaseStep], bool, bool]] = {}
 
@@ -334,17 +446,18 @@ class _Batch:
             pk = known.get(case_id)
             case = load_locked(pk) if pk is not None else None
             upto = applied_upto.get(case_id) or 0
-            expected = upto + 1
+            run: list[IngestedEvent] = []  # the events that follow on without a gap
             for event in sorted(waiting[case_id], key=lambda row: row.seq):
                 if event.seq <= upto:
                     continue
-                if event.seq != expected:
+                if event.seq != upto + len(run) + 1:
                     break  # a gap: the rest waits for the missing event
-                expected += 1
+                run.append(event)
+            for position, event in enumerate(run):
                 if case is None:
                     case = self.open_case(event)
                 if case is not None:
-                    self.apply(case, event)
+                    self.apply(case, event, later=run[position + 1 :])
                 event.applied = True
                 applied.append(event)
         ids = [event.pk for event in applied]
@@ -365,6 +478,7 @@ class _Batch:
             step=event.step,
             outcome=event.outcome,
             external_person=event.person,
+            external_case=f"{self.source.name}/{event.case_id}",
             channel="ingest",
             refused=False,
             message=message,
@@ -374,26 +488,16 @@ class _Batch:
         if case is not None:
             self.note(case, breach=True)
 
-    def flow(self, power_code: str) -> ProcessDefinition | str:
-        """The flow in force for `power_code`, or why a case of it is outside the list (asked once a batch)."""
-        found = self.flows.get(power_code)
-        if found is None:
-            unit = self.source.unit
-            try:
-                power_queries.check_published_power(unit, power_code)
-                definition = flow_queries.flow_in_force(unit, power_code)
-            except RuleViolation as exc:  # 清单之外无权力: recorded as a breach of the other system
-                found = f"清单之外：{exc.message}"
-            else:
-                found = definition if definition is not None else f"事项 {power_code} 没有公布的流程"
-            self.flows[power_code] = found
-        return found
-
     def open_case(self, event: IngestedEvent) -> Case | None:
         act, source = self.act, self.source
         definition = self.flow(event.power_code)
         if isinstance(definition, str):
-            self.breach(None, "outside_list", event, f"{definition}（外部办件 {event.case_id}）")
+            # One breach per case of the other system (its events all fall outside the list alike).
+            external = f"{source.name}/{event.case_id}"
+            if external not in self.outside:
+                self.outside.add(external)
+                if not Breach.objects.filter(kind="outside_list", external_case=external).exists():
+                    self.breach(None, "outside_list", event, f"{definition}（外部办件 {event.case_id}）")
             return None
         unit = source.unit
         case = Case(
@@ -419,7 +523,53 @@ class _Batch:
         self.note(case)
         return case
 
-    def apply(self, case: Case, event: IngestedEvent) -> None:
+    def done_late(self, case: Case, event: IngestedEvent) -> bool:
+        """An event for a step the case jumped over earlier: recorded as that step's late completion,
+        leaving the case where it is. A swap announced when the jump was recorded adds no breach; a step
+        reported skipped and now done after all is a deviation of order."""
+        steps = case.working_steps or []
+        jumped = next((row for row in reversed(steps) if row.step == event.step), None)
+        if jumped is None or jumped.outcome not in {SKIPPED, SWAPPED}:
+            return False
+        if event.action == "start":
+            return True  # nothing to follow: its completion comes next
+        if jumped.outcome == SKIPPED:
+            # Reported as a skip when the jump came; it was a swap after all: one deviation of order. The
+            # skip's breach is marked made good (supervision cures its alert, if one was raised).
+            for earlier in Breach.objects.filter(case=case, kind="skipped_step", at__lte=event.time).order_by(
+                "-at"
+            )[:1]:
+                earlier.kind = MADE_GOOD
+                core_rows.update(earlier, ["kind"])
+                self.act.record(earlier)
+            self.breach(
+                case,
+                "out_of_order",
+                event,
+                f"环节顺序颠倒：跳过的「{jumped.name}」在后续环节之后才办理",
+            )
+            jumped.outcome = SWAPPED
+            core_rows.update(jumped, ["outcome"])
+            self.act.record(jumped)
+        row = CaseStep(
+            case=case,
+            position=steps[-1].position + 1,
+            step=event.step,
+            name=jumped.name,
+            post=jumped.post,
+            started_at=event.time,
+            completed_at=event.time,
+            outcome=event.outcome,
+            external_person=event.person,
+        )
+        core_rows.insert(row)
+        steps.append(row)
+        self.act.record(row)
+        self.note(case, completed=row)
+        return True
+
+    def apply(self, case: Case, event: IngestedEvent, *, later: list[IngestedEvent] | None = None) -> None:
+        """Follow one event of the other system's case (`later`: the events that follow it, known now)."""
         act = self.act
         table = _table(case)
         if case.closed:
@@ -434,20 +584,28 @@ class _Batch:
             case.resubmitted = True
             _resume_clock(case, timezone.localtime(event.time).date())
         open_row = _open_step(case)
+        if event.step != case.current_step and self.done_late(case, event):
+            return
         if event.step != case.current_step:
-            kind = "skipped_step" if _is_ahead(table, case.current_step, event.step) else "out_of_order"
             current = (
                 table.steps[case.current_step].name if case.current_step in table.steps else case.current_step
             )
-            self.breach(
-                case,
-                kind,
-                event,
-                f"环节顺序与流程不符：办件应在「{current}」，外部系统记录了「{table.steps[event.step].name}」",
-            )
-            if open_row is not None:  # follow the other system: the step it skipped is closed as skipped
+            ahead = _is_ahead(table, case.current_step, event.step)
+            # A step done after the one that should follow it (a swapped pair) is one deviation of order,
+            # not a skip: when the events still to come do the step jumped over, say so now.
+            swapped = ahead and any(row.step == case.current_step for row in later or ())
+            if swapped:
+                kind, text = (
+                    "out_of_order",
+                    f"环节顺序颠倒：外部系统先办理「{table.steps[event.step].name}」，后办理「{current}」",
+                )
+            else:
+                kind = "skipped_step" if ahead else "out_of_order"
+                text = f"环节顺序与流程不符：办件应在「{current}」，外部系统记录了「{table.steps[event.step].name}」"
+            self.breach(case, kind, event, text)
+            if open_row is not None:  # follow the other system: the step it jumped over is closed
                 open_row.completed_at = event.time
-                open_row.outcome = "skipped"
+                open_row.outcome = SWAPPED if swapped else SKIPPED
                 core_rows.update(open_row)
                 act.record(open_row)
             case.current_step = event.step
@@ -473,6 +631,11 @@ class _Batch:
         assert move is not None
         _apply(act, case, open_row, move, actor=None, comment="", at=event.time, external_person=event.person)
         self.note(case, completed=open_row, returned=move.kind is TransitionKind.RETURN)
+
+
+SKIPPED = "skipped"  # the outcome of a step the other system jumped over
+SWAPPED = "swapped"  # … and of one it did later, after the step that should follow it
+MADE_GOOD = "skipped_step_made_good"  # the kind of a skip's breach once the step was done after all
 
 
 def _is_ahead(table: engine.StepTable, current: str, step: str) -> bool:

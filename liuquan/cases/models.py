@@ -252,6 +252,9 @@ class Breach(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     external_person = models.CharField(max_length=80, blank=True)
+    # An ingested breach: the other system's case as "source/case id" (an event outside the list has no
+    # case here; its breaches are one per such case).
+    external_case = models.CharField(_("case in the source system"), max_length=150, blank=True)
     channel = models.CharField(max_length=20)  # "console", "api", "ingest"
     refused = models.BooleanField()  # True: refused at the door; False: happened (ingested) and recorded
     message = models.TextField(_("message"))
@@ -278,6 +281,8 @@ class Breach(models.Model):
                     "channel": self.channel,
                     "refused": self.refused,
                     "message": self.message,
+                    # Only when set: rows written before the field keep the state they were recorded with.
+                    **({"external_case": self.external_case} if self.external_case else {}),
                 },
                 {"person": self.person_id, "external_person": self.external_person},
             )

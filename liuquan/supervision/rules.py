@@ -9,6 +9,7 @@ another system, or comes back from a pause past its date, is found on the next s
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -291,10 +292,24 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
                 "message",
                 "case__number",
                 "case__definition_id",
+                "external_case",
             )
         )
     loaded: list[tuple[Any, ...]] = ctx.memo["breaches"]
     return loaded
+
+
+# One alert per case for these, however many events repeat the fault: a 补正 sent twice is one breach
+# of art. 32, and every event of a case outside the list is the same exercise of a power not listed.
+PER_CASE = frozenset({"repeated_correction", "outside_list"})
+
+
+def _breach_key(rule: str, pk: int, case_id: int | None, external: str) -> str:
+    if rule in PER_CASE and case_id is not None:
+        return f"{rule}:case:{case_id}"
+    if rule in PER_CASE and external:  # "source/case id" may be long: the key holds its digest
+        return f"{rule}:external:{hashlib.sha256(external.encode()).hexdigest()[:32]}"
+    return f"{rule}:breach:{pk}"
 
 
 def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
@@ -303,22 +318,26 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
     def find(ctx: Context) -> Iterator[Finding]:
         # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
         # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
-        for pk, unit_id, case_id, kind, step, refused, message, number, definition in _new_breaches(ctx):
+        for row in _new_breaches(ctx):
+            pk, unit_id, case_id, kind, step, refused, message, number, definition, external = row
             if kind not in kinds:
                 continue
             if refused and kind in {"illegal_transition", "case_closed"}:
                 continue
+            detail: dict[str, Any] = {"breach": pk, "kind": kind, "refused": refused}
+            if external:
+                detail["external_case"] = external
             yield Finding(
-                f"{rule}:breach:{pk}",
+                _breach_key(rule, pk, case_id, external),
                 rule,
                 "yellow" if refused else "red",
                 unit_id,
-                f"{number or '外部办件'}：{message}"[:300],
+                f"{number or '外部办件 ' + external}：{message}"[:300],
                 case_id,
                 None,
                 step,
                 definition,
-                {"breach": pk, "kind": kind, "refused": refused},
+                detail,
             )
 
     return find
@@ -436,7 +455,7 @@ REGISTRY: dict[str, Rule] = {
         Rule("time_yellow", _time_yellow, {"share": 0.8}, cures=True),
         Rule("time_red", _time_red),
         Rule("separation_breach", _breaches("separation_breach")),
-        Rule("skipped_step", _breaches("skipped_step")),
+        Rule("skipped_step", _breaches("skipped_step"), cures=True),
         Rule("out_of_order", _breaches("out_of_order")),
         Rule("outside_list", _breaches("outside_list")),
         Rule("repeated_correction", _breaches("repeated_correction")),

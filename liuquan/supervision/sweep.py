@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
+from liuquan.cases.ingest import MADE_GOOD
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
 from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
@@ -385,6 +386,17 @@ def _cures(enabled: list[str]) -> list[Alert]:
                 and timezone.localtime(case.closed_at).date() <= case.due_on
             ):
                 cured.append(alert)
+    if "skipped_step" in enabled:
+        # A step reported skipped that the other system did after all (a swap seen in two halves): the
+        # order breach that replaced it has its own alert; the skip's ends.
+        open_skips = list(Alert.objects.filter(rule="skipped_step", status__in=OPEN_STATUSES))
+        breach_ids = {alert.detail.get("breach") for alert in open_skips}
+        made_good = set(
+            Breach.objects.filter(pk__in=[pk for pk in breach_ids if pk], kind=MADE_GOOD).values_list(
+                "pk", flat=True
+            )
+        )
+        cured += [alert for alert in open_skips if alert.detail.get("breach") in made_good]
     if "leader_oversight" in enabled:
         ended = set(
             Oversight.objects.filter(is_exception=True, ended_at__isnull=False).values_list("pk", flat=True)

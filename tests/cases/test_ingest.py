@@ -69,7 +69,7 @@ def test_a_batch_is_applied_and_resending_it_adds_nothing(source):
     lines = [line("A-1", n, *event) for n, event in enumerate(HAPPY, start=1)]
     first = post(token, lines)
     assert first.status_code == 200
-    assert json.loads(first.content) == {"accepted": 4, "duplicates": 0, "rejected": []}
+    assert json.loads(first.content) == {"accepted": 4, "duplicates": 0, "rejected": [], "flagged": []}
     case = Case.objects.get(source="ingest:mzj-legacy", external_id="A-1")
     assert case.status == CaseStatus.DONE and case.result == "done"
     assert [r.step for r in CaseStep.objects.filter(case=case).order_by("position")] == [
@@ -80,7 +80,7 @@ def test_a_batch_is_applied_and_resending_it_adds_nothing(source):
     ]
     assert case.due_on is not None  # the case clock ran from 受理
     again = post(token, lines)
-    assert json.loads(again.content) == {"accepted": 0, "duplicates": 4, "rejected": []}
+    assert json.loads(again.content) == {"accepted": 0, "duplicates": 4, "rejected": [], "flagged": []}
     assert IngestedEvent.objects.count() == 4 and CaseStep.objects.filter(case=case).count() == 4
     assert audit.verify_records()[1] == []
 
@@ -110,10 +110,14 @@ def test_bad_lines_are_named_and_the_good_ones_kept(source):
     ]
     answer = json.loads(post(token, lines).content)
     assert answer["accepted"] == 2 and answer["duplicates"] == 0
-    reasons = {row["line"]: row["reason"] for row in answer["rejected"]}
+    reasons = {row["line"]: row["reason_en"] for row in answer["rejected"]}
     assert set(reasons) == {2, 3, 4, 5, 6, 7}
     assert "not JSON" in reasons[2] and "action" in reasons[3] and "source" in reasons[4]
     assert "seq" in reasons[5] and "UTC offset" in reasons[6] and "colour" in reasons[7]
+    chinese = {row["line"]: row["reason"] for row in answer["rejected"]}
+    assert (
+        "不是 JSON" in chinese[2] and "动作" in chinese[3] and "时区" in chinese[6] and "colour" in chinese[7]
+    )
 
 
 def test_breaches_are_recorded_not_refused(source):
@@ -135,7 +139,7 @@ def test_breaches_are_recorded_not_refused(source):
     outside = json.loads(
         post(token, [line("D-3", 1, "accept", "complete", "张三", "pass", power_code="NOPE")]).content
     )
-    assert outside["accepted"] == 1
+    assert outside["accepted"] == 1 and [row["line"] for row in outside["flagged"]] == [1]
     assert Breach.objects.filter(case__isnull=True, kind="outside_list").count() == 1
 
 
@@ -155,7 +159,8 @@ def test_backdating_is_bounded_by_the_sources_window(source, clock):
     answer = json.loads(post(token, [ancient, year_ago]).content)
     assert answer["accepted"] == 0
     assert [item["line"] for item in answer["rejected"]] == [1, 2]
-    assert "365 days back" in answer["rejected"][0]["reason"]
+    assert "365 days back" in answer["rejected"][0]["reason_en"]
+    assert "365 天前" in answer["rejected"][0]["reason"]
     # A one-off 补录 of older history is registered as such, with a wider window.
     _, wide_token = ingest.do_create_source(
         actor=world.system, name="history", unit=world.dept_a, backdate_days=3650
@@ -206,7 +211,7 @@ def test_a_batch_is_written_in_short_transactions_and_a_cut_one_completes_when_s
     transactions.clear()
     # Sent again, the batch completes: every event stored and applied exactly once.
     again = json.loads(post(token, batch).content)
-    assert again == {"accepted": 8, "duplicates": 4, "rejected": []}
+    assert again == {"accepted": 8, "duplicates": 4, "rejected": [], "flagged": []}
     assert transactions == ["cases.ingest"] * 3
     assert IngestedEvent.objects.count() == 12 and not IngestedEvent.objects.filter(applied=False).exists()
     assert sorted(Case.objects.filter(status=CaseStatus.DONE).values_list("external_id", flat=True)) == [
@@ -215,3 +220,66 @@ def test_a_batch_is_written_in_short_transactions_and_a_cut_one_completes_when_s
         "C-1",
     ]
     assert audit.verify_all()["findings"] == []
+
+
+def test_steps_and_outcomes_may_be_named_as_the_flow_shows_them(source):
+    _world, _row, token = source
+    named = [("受理", "complete", "张三", "受理"), ("审查", "complete", "李四", "审查通过")]
+    answer = json.loads(
+        post(token, [line("N-1", n, *event) for n, event in enumerate(named, start=1)]).content
+    )
+    assert answer["accepted"] == 2 and answer["rejected"] == []
+    case = Case.objects.get(external_id="N-1")
+    assert [(r.step, r.outcome) for r in CaseStep.objects.filter(case=case, completed_at__isnull=False)] == [
+        ("accept", "pass"),
+        ("review", "pass"),
+    ]
+    assert IngestedEvent.objects.filter(case_id="N-1", step="accept", outcome="pass").exists()
+
+
+def test_an_unknown_step_or_outcome_is_rejected_with_what_the_flow_has(source):
+    """Answered 200 "accepted" before, the case then stalled and the mistake surfaced later as unrelated
+    red cards: now the line is refused, naming the flow's steps or the step's outcomes."""
+    _world, _row, token = source
+    lines = [
+        line("U-1", 1, "approve", "complete", "张三", "pass"),
+        line("U-1", 1, "accept", "complete", "张三", "ok"),
+        line("U-1", 1, "accept", "complete", "张三", "grant"),  # an outcome of another step
+    ]
+    answer = json.loads(post(token, lines).content)
+    assert answer["accepted"] == 0 and not IngestedEvent.objects.exists()
+    first, second, third = answer["rejected"]
+    assert "approve" in first["reason"] and "受理（accept）" in first["reason"]
+    assert "has no step 'approve'" in first["reason_en"]
+    assert "受理（pass）" in second["reason"] and "has no outcome 'ok'" in second["reason_en"]
+    assert third["line"] == 3 and "grant" in third["reason_en"]
+
+
+def test_a_swapped_pair_of_steps_is_one_out_of_order_breach_not_also_a_skip(source):
+    _world, _row, token = source
+    swapped = [
+        ("review", "complete", "李四", "pass"),
+        ("accept", "complete", "张三", "pass"),
+        ("decide", "complete", "王五", "grant"),
+        ("deliver", "complete", "张三", "done"),
+    ]
+    post(token, [line("S-1", n, *event) for n, event in enumerate(swapped, start=1)])
+    case = Case.objects.get(external_id="S-1")
+    assert [b.kind for b in Breach.objects.filter(case=case)] == ["out_of_order"]
+    assert case.status == CaseStatus.DONE
+    # Sent one event at a time the swap cannot be foreseen: first a skip, then the late step.
+    for n, event in enumerate(swapped, start=1):
+        post(token, [line("S-2", n, *event)])
+    later = Case.objects.get(external_id="S-2")
+    kinds = sorted(b.kind for b in Breach.objects.filter(case=later))
+    assert kinds == ["out_of_order", "skipped_step_made_good"]  # the skip's alert, if raised, cures
+    assert later.status == CaseStatus.DONE
+
+
+def test_a_case_outside_the_list_is_one_breach_however_many_events_it_sends(source):
+    _world, _row, token = source
+    events = [line("O-1", n, *event, power_code="NOPE") for n, event in enumerate(HAPPY, start=1)]
+    post(token, events[:2])
+    post(token, events[2:])
+    breaches = Breach.objects.filter(kind="outside_list")
+    assert [(b.case_id, b.external_case) for b in breaches] == [(None, "mzj-legacy/O-1")]

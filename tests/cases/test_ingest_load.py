@@ -301,7 +301,7 @@ def test_a_10000_line_batch_never_blocks_other_writers_and_lands_exactly_once(ci
         time.sleep(1)  # the clerks and visitors are at work before the batch arrives
         status, answer, seconds = send(city, body)
     assert status == 200, answer
-    assert answer == {"accepted": 10_000, "duplicates": 0, "rejected": []}
+    assert answer == {"accepted": 10_000, "duplicates": 0, "rejected": [], "flagged": []}
     assert seconds < WORKER_TIMEOUT / 2  # well within the worker timeout the README deploys with
     assert traffic.failures == []
     assert len(traffic.writes) > 10 and len(traffic.reads) > 10
@@ -309,7 +309,7 @@ def test_a_10000_line_batch_never_blocks_other_writers_and_lands_exactly_once(ci
     applied_exactly_once(city)
     # Sent again by a retrying client: nothing new.
     status, answer, _ = send(city, body)
-    assert answer == {"accepted": 0, "duplicates": 10_000, "rejected": []}
+    assert answer == {"accepted": 0, "duplicates": 10_000, "rejected": [], "flagged": []}
     applied_exactly_once(city)
 
 
@@ -330,7 +330,12 @@ def test_a_batch_cut_by_kill_9_completes_exactly_once_when_sent_again(city):
     assert city.count(LOAD_EVENTS + " AND NOT applied") == 0
     city.start()
     status, answer, _ = send(city, body)
-    assert status == 200 and answer == {"accepted": 10_000 - stored, "duplicates": stored, "rejected": []}
+    assert status == 200 and answer == {
+        "accepted": 10_000 - stored,
+        "duplicates": stored,
+        "rejected": [],
+        "flagged": [],
+    }
     applied_exactly_once(city)
 
 
