@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 # Outcomes the case engine writes on a row it closes without the step being performed.
-MARKS = frozenset({"skipped", "withdrawn", "terminated"})
+MARKS = frozenset({"skipped", "swapped", "withdrawn", "terminated"})
 
 _START = "\x00start"  # before the first event; not a possible step key
 _NO_CASE: Any = object()  # before the first row

@@ -1,19 +1,22 @@
 """Event logs of cases for process-mining tools: XES (IEEE 1849-2016) and OCEL 2.0 JSON.
 
-What goes out: the case number, its unit and power (public), the flow version, the status, and per
-step row its step key, post (岗位), times, outcome and who acted — as a pseudonym only ("p-…", the
+What goes out: the case number, its unit and power (public), the flow version, the status, for a case
+of another system its source and id there, and per step row its step name and key, post (岗位), times,
+outcome and who acted — as a pseudonym only ("p-…", the
 ledger's pseudonym of a staff member; "x-…" for a person named by another system, keyed the same way).
 Never the applicant, the subject, comments, files or a person's name.
 
 XES: one <trace> per case (concept:name = case number), per step row a `start` event at started_at
-and, once the row is closed, a `complete` event at completed_at (concept:name = step key). Rows the
+and, once the row is closed, a `complete` event at completed_at (concept:name = the step's name, as the
+flow's BPMN names its task, so PM4Py replays the exported BPMN on this log unchanged; liuquan:step = its
+key). Rows the
 engine closed without the step being performed (conformance.MARKS) end with lifecycle `manualskip`
 (skipped: another system went past the step), `withdraw` (撤回) or `pi_abort` (终止) instead of
 `complete`. Filtering lifecycle:transition = complete therefore gives exactly the traces that
 `conformance` judges.
 
 OCEL 2.0 JSON: object types case, unit, power, post, staff; one event per completed step (type = step
-key, time = completed_at, with its start time, outcome and post as attributes) related to its case,
+name, time = completed_at, with its key, start time, outcome and post as attributes) related to its case,
 unit, power, post and staff member; marks and still-open steps are not events (a case's status attribute says
 how it ended). The case objects' status changes from "open" at reception to its final status.
 
@@ -53,7 +56,12 @@ __all__ = [
 ]
 
 # The XES lifecycle transition that closes a row carrying each mark.
-MARK_LIFECYCLE = {"skipped": "manualskip", "withdrawn": "withdraw", "terminated": "pi_abort"}
+MARK_LIFECYCLE = {
+    "skipped": "manualskip",
+    "swapped": "manualskip",  # jumped over, then done after the step that should follow it
+    "withdrawn": "withdraw",
+    "terminated": "pi_abort",
+}
 assert set(MARK_LIFECYCLE) == MARKS
 
 
@@ -67,6 +75,7 @@ class StepRecord:
     """One pass through one step, as an event log shows it (resources already pseudonyms)."""
 
     step: str
+    name: str  # the step's name (受理), the activity every log and the BPMN export show
     post: str
     started_at: datetime
     completed_at: datetime | None
@@ -88,6 +97,8 @@ class CaseRecord:
     received_at: datetime
     closed_at: datetime | None
     steps: tuple[StepRecord, ...]
+    source: str = ""  # "ingest:<system>" for a case of another system
+    external_id: str = ""  # its id in that system
 
 
 def _time(moment: datetime) -> str:
@@ -120,7 +131,8 @@ XES_HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 def _xes_event(step: StepRecord, lifecycle: str, at: datetime, resource: str) -> str:
     parts = [
         "    <event>\n",
-        f'      <string key="concept:name" value={quoteattr(step.step)}/>\n',
+        f'      <string key="concept:name" value={quoteattr(step.name or step.step)}/>\n',
+        f'      <string key="liuquan:step" value={quoteattr(step.step)}/>\n',
         f'      <string key="lifecycle:transition" value="{lifecycle}"/>\n',
         f'      <date key="time:timestamp" value="{_time(at)}"/>\n',
     ]
@@ -148,6 +160,9 @@ def write_xes(cases: Iterable[CaseRecord], out: TextIO) -> Counts:
             f'    <int key="flow_version" value="{case.flow_version}"/>\n',
             f'    <string key="status" value={quoteattr(case.status)}/>\n',
         ]
+        if case.external_id:
+            parts.append(f'    <string key="source" value={quoteattr(case.source)}/>\n')
+            parts.append(f'    <string key="external_id" value={quoteattr(case.external_id)}/>\n')
         for step in case.steps:
             parts.append(_xes_event(step, "start", step.started_at, step.started_by))
             events += 1
@@ -165,6 +180,7 @@ def write_xes(cases: Iterable[CaseRecord], out: TextIO) -> Counts:
 # OCEL 2.0 -------------------------------------------------------------------------------------------
 
 EVENT_ATTRIBUTES = [
+    {"name": "step", "type": "string"},
     {"name": "outcome", "type": "string"},
     {"name": "post", "type": "string"},
     {"name": "resource", "type": "string"},
@@ -177,6 +193,8 @@ OBJECT_TYPES = [
             {"name": "status", "type": "string"},
             {"name": "flow_version", "type": "integer"},
             {"name": "received", "type": "time"},
+            {"name": "source", "type": "string"},
+            {"name": "external_id", "type": "string"},
         ],
     },
     {"name": "unit", "attributes": [{"name": "name", "type": "string"}]},
@@ -222,9 +240,10 @@ def write_ocel(cases: Iterable[CaseRecord], out: TextIO) -> Counts:
                     related.append({"objectId": step.completed_by, "qualifier": "completed by"})
                 event = {
                     "id": f"e{events + 1}",
-                    "type": step.step,
+                    "type": step.name or step.step,
                     "time": _time(step.completed_at),
                     "attributes": [
+                        {"name": "step", "value": step.step},
                         {"name": "outcome", "value": step.outcome},
                         {"name": "post", "value": step.post},
                         {"name": "resource", "value": step.completed_by},
@@ -234,7 +253,7 @@ def write_ocel(cases: Iterable[CaseRecord], out: TextIO) -> Counts:
                 }
                 out.write(("," if events else "") + _dump(event))
                 events += 1
-                step_types.add(step.step)
+                step_types.add(step.name or step.step)
             status = [{"name": "status", "time": _time(case.received_at), "value": "open"}]
             if case.closed_at is not None and case.status != "open":
                 status.append({"name": "status", "time": _time(case.closed_at), "value": case.status})
@@ -256,6 +275,18 @@ def write_ocel(cases: Iterable[CaseRecord], out: TextIO) -> Counts:
                                 "time": _time(case.received_at),
                                 "value": _time(case.received_at),
                             },
+                            *(
+                                [
+                                    {"name": "source", "time": _time(case.received_at), "value": case.source},
+                                    {
+                                        "name": "external_id",
+                                        "time": _time(case.received_at),
+                                        "value": case.external_id,
+                                    },
+                                ]
+                                if case.external_id
+                                else []
+                            ),
                         ],
                         "relationships": [
                             {"objectId": unit_id, "qualifier": "handled by"},
@@ -384,6 +415,7 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
                 "received_at",
                 "closed_at",
                 "source",
+                "external_id",
             )[:chunk]
         )
         if not rows:
@@ -394,12 +426,13 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
         wanted = {row[0]: (models[row[6]], row[11]) for row in rows}
         steps: dict[int, list[StepRecord]] = {}
         # The (case, position) index serves the id range; cases outside `cases` are skipped here.
-        for case_id, step, post, started, completed, outcome, assignee, completer, outsider in (
+        for case_id, step, name, post, started, completed, outcome, assignee, completer, outsider in (
             CaseStep.objects.filter(case_id__gte=rows[0][0], case_id__lte=last)
             .order_by("case_id", "position")
             .values_list(
                 "case_id",
                 "step",
+                "name",
                 "post",
                 "started_at",
                 "completed_at",
@@ -415,6 +448,7 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
             steps.setdefault(case_id, []).append(
                 StepRecord(
                     step=step,
+                    name=name,
                     post=post,
                     started_at=started.astimezone(local),
                     completed_at=completed.astimezone(local) if completed else None,
@@ -426,7 +460,21 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
                     mark=completed is not None and model.is_mark(step, outcome),
                 )
             )
-        for pk, number, unit, unit_name, power, power_name, _, version, status, received, closed, _ in rows:
+        for (
+            pk,
+            number,
+            unit,
+            unit_name,
+            power,
+            power_name,
+            _,
+            version,
+            status,
+            received,
+            closed,
+            source,
+            external,
+        ) in rows:
             yield CaseRecord(
                 number=number,
                 unit=unit,
@@ -438,4 +486,6 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
                 received_at=received.astimezone(local),
                 closed_at=closed.astimezone(local) if closed else None,
                 steps=tuple(steps.get(pk, ())),
+                source=source if external else "",
+                external_id=external,
             )

@@ -56,9 +56,9 @@ SECRET_STEP = "草稿流程中的秘密环节庚辛"
 STRUCTURAL = re.compile(
     r"^([a-z][a-z0-9_]*|\d{4}-\d\d-\d\d([T ][\d:.]+([+-]\d\d:\d\d|Z)?)?|[0-9a-f]{64}|[\d.\-]+)$"
 )
-# Records that republish what the state publishes (the law corpus, the State Council's holiday schedule):
-# public whatever pages liuquan has for them.
-REPUBLISHED = {"laws.Law", "laws.LawVersion", "calendars.CalendarYear"}
+# Records that republish what the state publishes (the law corpus and the titles its laws go by, the
+# State Council's holiday schedule): public whatever pages liuquan has for them.
+REPUBLISHED = {"laws.Law", "laws.LawAlias", "laws.LawVersion", "calendars.CalendarYear"}
 WHITESPACE = re.compile(r"\s+")
 TAGS = re.compile(r"<[^>]+>")
 
