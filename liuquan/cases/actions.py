@@ -539,6 +539,15 @@ def _record_refusal(
         act.record(row)
 
 
+def _not_authorised(post: str, name: str, step: str) -> engine.Refused:
+    """越权: a step attempted by someone who does not hold its post (another unit's staff included)."""
+    return engine.Refused(
+        engine.Refusal.NOT_AUTHORISED,
+        f"只有「{post}」岗位的人员可以办理「{name}」",
+        f"Only holders of {post} may complete {step}",
+    )
+
+
 def _refuse(refused: engine.Refused, case: Case) -> CaseRefused:
     return CaseRefused(
         refused.message, message_en=refused.message_en, code=refused.reason.value, case=case.number
@@ -546,16 +555,28 @@ def _refuse(refused: engine.Refused, case: Case) -> CaseRefused:
 
 
 def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
-    """Take the current step into one's own inbox (it stays open to the post until then)."""
+    """Take the current step into one's own inbox (it stays open to the post until then). A claim by
+    someone without the step's post is refused and on the record for supervision."""
+    try:
+        return _claim_step(actor, case)
+    except Forbidden as exc:
+        refused = engine.Refused(engine.Refusal.NOT_AUTHORISED, exc.message, exc.message_en)
+        _record_refusal(
+            actor=actor, case=case, refused=refused, step=case.current_step, outcome="", channel="console"
+        )
+        supervise(case.pk)
+        raise
+
+
+def _claim_step(actor: Person, case: Case) -> CaseStep:
     with action("cases.claim", actor=actor) as act:
         locked = load_locked(case.pk)
         row = _open_step(locked)
         if row is None or locked.closed:
             raise Conflict("办件当前没有待办环节", message_en="Nothing to claim", code="nothing_to_claim")
         if not holds_post(actor, locked, row.post):
-            raise Forbidden(
-                f"只有「{row.post}」可以办理「{row.name}」", message_en=f"Only {row.post} may do {row.step}"
-            )
+            refused = _not_authorised(row.post, row.name, row.step)
+            raise Forbidden(refused.message, message_en=refused.message_en)
         if row.assignee_id not in (None, actor.pk):
             raise Conflict(
                 f"「{row.name}」已由他人认领", message_en="Already claimed", code="already_claimed"
@@ -597,16 +618,14 @@ def do_complete_step(
             }
             post = table.steps[step].post if step in table.steps else ""
             if not wrong_move and not holds_post(actor, locked, post):
-                raise Forbidden(
-                    f"只有「{post}」岗位的人员可以办理「{table.steps[step].name}」",
-                    message_en=f"Only holders of {post} may complete {step}",
-                )
+                refused = _not_authorised(post, table.steps[step].name, step)
+                raise Forbidden(refused.message, message_en=refused.message_en)
             if isinstance(verdict, engine.Refused):
                 refused = verdict
                 raise _refuse(verdict, locked)
             _apply(act, locked, row, verdict, actor=actor, comment=comment, approved_by=approved_by)
-    except CaseRefused:
-        if refused is not None:
+    except (CaseRefused, Forbidden):
+        if refused is not None:  # on the record for supervision, whether refused by the flow or the post
             _record_refusal(
                 actor=actor, case=case, refused=refused, step=step, outcome=outcome, channel=channel
             )

@@ -12,7 +12,8 @@ and a 纪检 inspector then takes a few alerts through their handling.
 
 Most cases run clean, a share of steps finish late, and a few breaches are planted: 分岗设权 (one person
 accepted and approved), a skipped 公示, a step done out of order, activity under a withdrawn power and
-under an unpublished list, three 退回 of one case, a decision at night, a second 补正 refused, and an
+under an unpublished list, three 退回 of one case, a decision at night, a second 补正 refused, a clerk of
+another unit reaching into a case (越权, refused and recorded), and an
 extension without the head's approval (市财政局 republishes 会计代理记账许可 with a 延期 at 决定 for that).
 With the org demo's recorded 一把手 exception and penal cases whose 90 days reach a year without a
 holiday schedule, every rule has at least one alert. The events are drawn from a seeded generator, so a
@@ -36,6 +37,7 @@ from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import actions, engine, ingest
 from liuquan.cases.models import Case, IngestSource
 from liuquan.core.calendar import WorkCalendar
+from liuquan.core.errors import Forbidden
 from liuquan.flows import actions as flow_actions
 from liuquan.flows import queries as flow_queries
 from liuquan.flows.models import FlowStatus, ProcessDefinition
@@ -565,7 +567,8 @@ def _extension_flow(system: Person, unit: Unit) -> int:
 
 
 def _today(rng: random.Random) -> int:
-    """市民政局's and 市财政局's console work today, with two attempts the engine refuses."""
+    """市民政局's and 市财政局's console work today, with two attempts the engine refuses and one by
+    another unit's clerk."""
     made = 0
     mzj, czj = Unit.objects.get(code=CITY_MZJ), Unit.objects.get(code=CZJ)
     clerk, reviewer = _seat(mzj, "受理岗"), _seat(mzj, "审核岗")
@@ -592,6 +595,8 @@ def _today(rng: random.Random) -> int:
         complete(clerk, case, "accept", "correct", comment="另缺法定代表人身份证明")
     case = open_case(mzj, clerk, "MZJ020", "申请设立养老机构")
     complete(clerk, case, "accept", "pass")
+    with suppress(Forbidden):  # 越权: 市财政局's clerk reaching into 市民政局's case is refused and recorded
+        complete(_seat(czj, "受理岗"), case, "review", "pass")
     complete(reviewer, case, "review", "pass", comment="场地、人员符合条件")
     case = open_case(czj, _seat(czj, "受理岗"), "CZJ001", "申请代理记账资格")
     complete(_seat(czj, "受理岗"), case, "accept", "pass")

@@ -34,6 +34,7 @@ class Refusal(StrEnum):
     REPEATED_CORRECTION = "repeated_correction"  # a second 补正 not caused by a new submission
     CLOSED = "case_closed"  # the case has ended
     UNAPPROVED_EXTENSION = "unapproved_extension"  # 延期 without the head's approval
+    NOT_AUTHORISED = "not_authorised"  # a step taken by someone who does not hold its post (越权)
 
 
 @dataclass(frozen=True)

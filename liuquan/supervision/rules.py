@@ -272,6 +272,7 @@ BREACH_RULES = {
     "outside_list": "outside_list",
     "repeated_correction": "repeated_correction",
     "unapproved_extension": "unapproved_extension",
+    "not_authorised": "unauthorised_attempt",
 }
 
 
@@ -293,6 +294,7 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
                 "case__number",
                 "case__definition_id",
                 "external_case",
+                "person_id",
             )
         )
     loaded: list[tuple[Any, ...]] = ctx.memo["breaches"]
@@ -304,7 +306,9 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
 PER_CASE = frozenset({"repeated_correction", "outside_list"})
 
 
-def _breach_key(rule: str, pk: int, case_id: int | None, external: str) -> str:
+def _breach_key(rule: str, pk: int, case_id: int | None, external: str, person: int | None) -> str:
+    if rule == "unauthorised_attempt" and case_id is not None:  # one per person and case, however often
+        return f"{rule}:case:{case_id}:{person}"
     if rule in PER_CASE and case_id is not None:
         return f"{rule}:case:{case_id}"
     if rule in PER_CASE and external:  # "source/case id" may be long: the key holds its digest
@@ -319,7 +323,7 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
         # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
         # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
         for row in _new_breaches(ctx):
-            pk, unit_id, case_id, kind, step, refused, message, number, definition, external = row
+            pk, unit_id, case_id, kind, step, refused, message, number, definition, external, person = row
             if kind not in kinds:
                 continue
             if refused and kind in {"illegal_transition", "case_closed"}:
@@ -328,7 +332,7 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
             if external:
                 detail["external_case"] = external
             yield Finding(
-                _breach_key(rule, pk, case_id, external),
+                _breach_key(rule, pk, case_id, external, person),
                 rule,
                 "yellow" if refused else "red",
                 unit_id,
@@ -341,6 +345,31 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
             )
 
     return find
+
+
+def _repeated_correction(ctx: Context) -> Iterator[Finding]:
+    """A second 补正 with no new submission (refused at the console, recorded from other systems), and any
+    case asked to correct more than once at all: art. 32 wants every correction told at once."""
+    found = list(_breaches("repeated_correction")(ctx))
+    yield from found
+    seen = {finding.case_id for finding in found}
+    cases = Case.objects.filter(pk__in=completed_since(ctx).values("case_id"), corrections__gt=1)
+    for pk, unit_id, number, count, definition in cases.values_list(
+        "pk", "unit_id", "number", "corrections", "definition_id"
+    ):
+        if pk not in seen:
+            yield Finding(
+                f"repeated_correction:case:{pk}",
+                "repeated_correction",
+                "yellow",
+                unit_id,
+                f"{number} 已 {count} 次要求补正",
+                pk,
+                None,
+                "",
+                definition,
+                {"corrections": count},
+            )
 
 
 def _after_hours(ctx: Context) -> Iterator[Finding]:
@@ -458,7 +487,8 @@ REGISTRY: dict[str, Rule] = {
         Rule("skipped_step", _breaches("skipped_step"), cures=True),
         Rule("out_of_order", _breaches("out_of_order")),
         Rule("outside_list", _breaches("outside_list")),
-        Rule("repeated_correction", _breaches("repeated_correction")),
+        Rule("repeated_correction", _repeated_correction),
+        Rule("unauthorised_attempt", _breaches("unauthorised_attempt")),
         Rule("unapproved_extension", _breaches("unapproved_extension")),
         Rule("after_hours_decision", _after_hours, {"day_starts": "07:00", "day_ends": "21:00"}),
         Rule("frequent_return", _frequent_return, {"max_returns": 2}),

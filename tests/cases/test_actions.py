@@ -262,7 +262,12 @@ def test_a_person_without_the_steps_post_is_forbidden(case_world):
         with pytest.raises(Forbidden):
             complete(case_world, case, key, "accept", "pass")
 
-    assert snapshot(case) == before and not Breach.objects.exists()
+    # The case is untouched; each attempt is on the record for supervision (越权), refused.
+    assert snapshot(case) == before
+    attempts = Breach.objects.filter(case=case).order_by("pk")
+    assert [(b.kind, b.refused, b.person.username) for b in attempts] == [
+        ("not_authorised", True, case_world.person(key).username) for key in ("reviewer", "clerk_b", "head")
+    ]
 
 
 def test_claiming_a_step_puts_it_in_ones_inbox(case_world):

@@ -6,7 +6,7 @@ gets exactly one open alert, of its kind; no clean case gets one; no alert is ab
 Kinds planted: a skipped step, a swapped pair of steps, one person on two separated steps, a decision at
 night and one on a public holiday, a power outside the list, a step completed after its limit, a case
 closed past its case limit though every step was on time, a case that arrives with its step already
-overdue, and a case returned more often than the rule allows.
+overdue, a case returned more often than the rule allows, and one asked to correct twice.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ EXPECTED = {
     "case_over_limit": "time_red",
     "arrives_overdue": "time_red",
     "returns": "frequent_return",
+    "corrections": "repeated_correction",
 }
 
 
@@ -163,6 +164,8 @@ def plant(days: Days, rng: random.Random) -> list[Planted]:
         cases.append(Planted(f"OVER-{n}", "arrives_overdue", [("accept", "pass", "张三", at(accepted))]))
         rounds = [happy[0]] + [happy[1], ("decide", "return", "王五")] * 3 + [happy[1], happy[2], happy[3]]
         cases.append(Planted(f"RET-{n}", "returns", chain(start, rounds)))
+        twice = [("accept", "correct", "张三"), ("accept", "correct", "张三"), *happy]
+        cases.append(Planted(f"CORR-{n}", "corrections", chain(start, twice)))
     return cases
 
 

@@ -381,3 +381,45 @@ def test_a_finished_case_past_its_20_day_case_limit_gets_a_red_card_though_each_
     reds = alerts("time_red")
     assert [(a.case_id, a.case_step_id) for a in reds] == [(case.pk, None)]
     assert "超过办结时限" in reds[0].subject
+
+
+def test_a_step_attempted_without_its_post_is_refused_recorded_and_alerted_once(source):
+    """越权: another unit's clerk, and a colleague without the step's post, are refused (403) as before,
+    and now the attempt reaches supervision: one card per person and case, however often they try."""
+    from liuquan.cases.models import Breach
+    from liuquan.core.errors import Forbidden
+
+    world, _, _ = source
+    case = open_case(world)
+    for _ in range(3):
+        with pytest.raises(Forbidden):
+            actions.do_complete_step(actor=world.person("clerk_b"), case=case, step="accept", outcome="pass")
+    with pytest.raises(Forbidden):
+        actions.do_claim_step(actor=world.person("reviewer"), case=case)
+    breaches = Breach.objects.filter(case=case, kind="not_authorised")
+    assert breaches.count() == 4 and all(b.refused for b in breaches)
+    sweep.run_sweep()
+    cards = alerts("unauthorised_attempt")
+    assert sorted(a.detail["breach"] in {b.pk for b in breaches} for a in cards) == [True, True]
+    assert {a.level for a in cards} == {"yellow"} and len(cards) == 2  # clerk_b once, the reviewer once
+    case.refresh_from_db()
+    assert case.current_step == "accept" and not CaseStep.objects.filter(
+        case=case, completed_at__isnull=False
+    )
+
+
+def test_a_case_asked_to_correct_twice_is_one_repeated_correction_card_art_32(source):
+    """行政许可法第三十二条: everything to correct is told at once. A second round after the applicant
+    answered is not refused (it may be lawful), but supervision sees it."""
+    _world, _, token = source
+    events = [
+        ("accept", "complete", "张三", "correct"),
+        ("accept", "complete", "张三", "correct"),
+        ("accept", "complete", "张三", "pass"),
+    ]
+    _ingest(token, *[line("CORR-1", n, *event) for n, event in enumerate(events, start=1)])
+    case = Case.objects.get(external_id="CORR-1")
+    assert case.corrections == 2
+    sweep.run_sweep()
+    assert [(a.case_id, a.rule) for a in alerts("repeated_correction")] == [(case.pk, "repeated_correction")]
+    assert sweep.run_sweep().total == 0
