@@ -19,6 +19,7 @@ from liuquan.flows.api import router as flows_router
 from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
 from liuquan.powers.api import router as powers_router
+from liuquan.supervision.api import router as supervision_router
 
 ERROR_BODY = {
     "type": "object",
@@ -108,3 +109,4 @@ api.add_router("/", ledger_router)
 api.add_router("/", powers_router)
 api.add_router("/", flows_router)
 api.add_router("/", cases_router)
+api.add_router("/", supervision_router)

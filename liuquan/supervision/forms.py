@@ -13,8 +13,7 @@ from liuquan.org.models import Person
 from liuquan.powers.models import Responsibility
 from liuquan.supervision import catalog, rules
 from liuquan.supervision.models import AlertLevel, AlertStatus, SanctionKind
-
-ACTIVE = "active"  # the status filter's "not yet ended" (open, being checked, confirmed, disposed)
+from liuquan.supervision.queries import ACTIVE
 
 
 class ChoicesWidget(forms.CheckboxSelectMultiple):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from liuquan.core.access import log_read
-from liuquan.core.errors import Forbidden, NotFound
+from liuquan.core.errors import Forbidden, InvalidInput, NotFound
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Region
 from liuquan.supervision import catalog, rules
 from liuquan.supervision.actions import SUPERVISORS, is_supervisor
-from liuquan.supervision.models import Alert, RuleSetting
+from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus, RuleSetting
+
+ACTIVE = "active"  # the status filter's "not yet ended" (open, being checked, confirmed, disposed)
 
 
 def alerts_for(person: Person) -> QuerySet[Alert]:
@@ -21,6 +23,70 @@ def alerts_for(person: Person) -> QuerySet[Alert]:
     if not (scope.everything or scope.unit_ids or scope.region_prefixes):
         return Alert.objects.none()
     return Alert.objects.filter(scope.unit_filter("unit__")).select_related("unit", "assignee", "case")
+
+
+def every_alert() -> QuerySet[Alert]:
+    """All alerts, for the operator at the server's console (`liuquan supervise alerts` without --as)."""
+    return Alert.objects.select_related("unit", "assignee", "case")
+
+
+def check_alert_reader(person: Person) -> None:
+    """Alerts are for 纪检 and 审计 only: anyone else (a clerk, a unit head, a data steward) is refused."""
+    if not (person.is_active and org_queries.roles_of(person) & SUPERVISORS):
+        raise Forbidden(
+            "只有纪检、审计人员可以查看预警", message_en="Only inspectors and auditors see alerts"
+        )
+
+
+def filter_alerts(
+    alerts: QuerySet[Alert],
+    *,
+    status: str = "",
+    level: str = "",
+    rule: str = "",
+    unit: str = "",
+) -> QuerySet[Alert]:
+    """`alerts` narrowed as the console's filters, the CLI and the API ask: a status (or "active": not
+    ended), a level, a rule, a unit code. An unknown status, level or rule is an error naming it."""
+    if status == ACTIVE:
+        alerts = alerts.exclude(status__in=list(ENDED))
+    elif status:
+        if status not in AlertStatus.values:
+            raise InvalidInput(
+                f"未知的预警状态 {status}", message_en=f"Unknown status {status}", field="status"
+            )
+        alerts = alerts.filter(status=status)
+    if level:
+        if level not in AlertLevel.values:
+            raise InvalidInput(f"未知的预警等级 {level}", message_en=f"Unknown level {level}", field="level")
+        alerts = alerts.filter(level=level)
+    if rule:
+        if rule not in catalog.RULES:
+            raise InvalidInput(f"未知的规则 {rule}", message_en=f"Unknown rule {rule}", field="rule")
+        alerts = alerts.filter(rule=rule)
+    if unit:
+        alerts = alerts.filter(unit__code=unit)
+    return alerts
+
+
+def alert_row(alert: Alert) -> dict[str, object]:
+    """One alert as the CLI and the API list it: every coded value beside its Chinese label."""
+    return {
+        "id": alert.pk,
+        "rule": alert.rule,
+        "rule_name": catalog.short_name(alert.rule),
+        "level": alert.level,
+        "level_name": str(AlertLevel(alert.level).label) if alert.level in AlertLevel.values else alert.level,
+        "status": alert.status,
+        "status_name": str(AlertStatus(alert.status).label),
+        "unit": alert.unit.code,
+        "unit_name": alert.unit.name,
+        "case": alert.case.number if alert.case else None,
+        "subject": alert.subject,
+        "raised_at": alert.raised_at,
+        "respond_by": alert.respond_by,
+        "assignee": alert.assignee.full_name if alert.assignee else None,
+    }
 
 
 def access_alert(person: Person, alert_id: int, *, channel: str) -> Alert:

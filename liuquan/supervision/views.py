@@ -28,12 +28,11 @@ from django.views.decorators.http import require_POST
 
 from liuquan.cases.models import Breach, CaseStep
 from liuquan.console.views import person_of
-from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from liuquan.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Region, RoleGrant, Unit
 from liuquan.supervision import actions, catalog, queries, rules
 from liuquan.supervision.forms import (
-    ACTIVE,
     AlertFilterForm,
     AssignForm,
     CloseForm,
@@ -69,28 +68,13 @@ NOTE_LABELS = {
 }
 
 
-def _require_supervisor(person: Person) -> None:
-    """Alerts are for 纪检 and 审计 only: anyone else (a clerk, a unit head, a data steward) gets 403."""
-    if not (person.is_active and org_queries.roles_of(person) & actions.SUPERVISORS):
-        raise Forbidden(
-            "只有纪检、审计人员可以查看预警", message_en="Only inspectors and auditors see alerts"
-        )
-
-
 # The list ---------------------------------------------------------------------------------------------
 
 
 def _filtered(alerts: QuerySet[Alert], filters: dict[str, str]) -> QuerySet[Alert]:
-    status = filters.get("status")
-    if status == ACTIVE:
-        alerts = alerts.exclude(status__in=list(ENDED))
-    elif status:
-        alerts = alerts.filter(status=status)
-    if filters.get("rule"):
-        alerts = alerts.filter(rule=filters["rule"])
-    if filters.get("unit"):
-        alerts = alerts.filter(unit__code=filters["unit"])
-    return alerts
+    return queries.filter_alerts(
+        alerts, status=filters.get("status", ""), rule=filters.get("rule", ""), unit=filters.get("unit", "")
+    )
 
 
 def _overdue(alert: Alert, today: Any) -> bool:
@@ -102,7 +86,7 @@ def _overdue(alert: Alert, today: Any) -> bool:
 def alert_list(request: HttpRequest) -> HttpResponse:
     """The alerts in the person's reach, filtered, counted by level, a page at a time (fixed queries)."""
     person = person_of(request)
-    _require_supervisor(person)
+    queries.check_alert_reader(person)
     scoped = queries.alerts_for(person)
     units = list(scoped.order_by("unit__code").values_list("unit__code", "unit__name").distinct())
     form = AlertFilterForm(request.GET, units=units)
@@ -470,7 +454,7 @@ def _render_rules(
 def rule_list(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
     if not person.is_superuser:
-        _require_supervisor(person)
+        queries.check_alert_reader(person)
     return _render_rules(request, person, _scope(person, request.GET.get("scope")))
 
 

@@ -15,7 +15,7 @@ from liuquan.cases import actions
 from liuquan.cases.actions import Applicant
 from liuquan.cases.models import Case, CaseStep
 from liuquan.core.testing import assert_max_queries, login, region_inspector
-from liuquan.supervision import sweep
+from liuquan.supervision import catalog, sweep
 from liuquan.supervision.actions import responsibilities_for
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction
 from tests.cases.test_ingest import source as source  # the fixture
@@ -345,7 +345,7 @@ def test_refusals_are_shown_on_the_page_not_raised(source, inspector):
 def test_inspectors_change_a_rule_with_a_reason_and_see_its_history(inspector, source):
     world, _, _ = source
     page = text(inspector.get("/console/supervision/rules/"))
-    assert page.count('data-rule="') == 12 and "超过法定或承诺时限" in page
+    assert page.count('data-rule="') == len(catalog.RULES) and "超过法定或承诺时限" in page
     assert 'data-testid="rule-form-time_yellow"' in page and 'name="time_yellow-param_share"' in page
     assert 'data-setting="' not in page and "<code>time_yellow</code>" not in page
 
@@ -403,7 +403,7 @@ def test_auditors_read_the_rules_but_do_not_change_them(source):
     world, _, _ = source
     auditor = login(Client(), world.person("auditor"))
     page = text(auditor.get("/console/supervision/rules/"))
-    assert page.count('data-rule="') == 12 and "rule-form-" not in page
+    assert page.count('data-rule="') == len(catalog.RULES) and "rule-form-" not in page
     response = auditor.post(
         "/console/supervision/rules/time_yellow/",
         {"time_yellow-enabled": "on", "time_yellow-param_share": "0.7", "time_yellow-note": "试"},

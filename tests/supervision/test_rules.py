@@ -423,3 +423,36 @@ def test_a_case_asked_to_correct_twice_is_one_repeated_correction_card_art_32(so
     sweep.run_sweep()
     assert [(a.case_id, a.rule) for a in alerts("repeated_correction")] == [(case.pk, "repeated_correction")]
     assert sweep.run_sweep().total == 0
+
+
+def test_alerts_are_listed_through_the_api_and_the_cli_within_the_readers_reach(source, capsys):
+    """`GET /api/v1/supervision/alerts` and `liuquan supervise alerts`: the console's filters, each code
+    beside its Chinese label; a county 纪检 sees the county only, a clerk nothing."""
+    from liuquan.core.testing import login
+    from tests.test_cli import run
+
+    world, _, token = source
+    _ingest(token, line("API-1", 1, "accept", "complete", "张三", "pass", time=_at(D(2026, 5, 6))))
+    sweep.run_sweep()
+    assert len(alerts("time_red")) == 2
+
+    inspector = login(Client(), world.person("inspector"))
+    answer = inspector.get("/api/v1/supervision/alerts?status=open&rule=time_red")
+    assert answer.status_code == 200
+    body = json.loads(answer.content)
+    assert body["count"] == 2 and {row["rule_name"] for row in body["alerts"]} == {"超过时限"}
+    assert {(row["level_name"], row["status_name"]) for row in body["alerts"]} == {("红牌", "待核查")}
+    assert json.loads(inspector.get("/api/v1/supervision/alerts?rule=skipped_step").content)["count"] == 0
+    wrong = inspector.get("/api/v1/supervision/alerts?status=pending")
+    assert wrong.status_code == 400 and "未知的预警状态" in json.loads(wrong.content)["message"]
+    county = login(Client(), region_inspector(world, "county-jj", world.county))
+    assert json.loads(county.get("/api/v1/supervision/alerts").content)["count"] == 0  # a city department's
+    assert login(Client(), world.person("clerk")).get("/api/v1/supervision/alerts").status_code == 403
+    assert Client().get("/api/v1/supervision/alerts").status_code == 401
+
+    code, out, _ = run(capsys, "supervise", "alerts", "--status", "active", "--json")
+    assert code == 0 and {row["rule"] for row in json.loads(out)} == {"time_red"}
+    code, out, _ = run(capsys, "supervise", "alerts", "--as", world.person("inspector").username)
+    assert code == 0 and "超过时限" in out and "共 2 条" in out
+    code, _, err = run(capsys, "supervise", "alerts", "--as", world.person("clerk").username)
+    assert code != 0 and "纪检" in err

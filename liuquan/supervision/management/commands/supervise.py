@@ -40,6 +40,14 @@ class Command(BaseCommand):
         change.add_argument(
             "--region", help="the scope: a region code (default: the installation's default for every unit)"
         )
+        alerts = verbs.add_parser("alerts", help="list alerts, newest first")
+        alerts.add_argument("--status", default="", help="open, checking, confirmed, … or active (not ended)")
+        alerts.add_argument("--level", default="", help="yellow, red or notice")
+        alerts.add_argument("--rule", default="", help="a rule's name, as supervise rules lists them")
+        alerts.add_argument("--unit", default="", help="a unit code")
+        alerts.add_argument("--as", dest="reader", help="only what this 纪检/审计 user may see (user name)")
+        alerts.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+        alerts.add_argument("--json", action="store_true", help="print JSON instead of text")
         export = verbs.add_parser("export", help="the case event log for process mining (PM4Py)")
         export.add_argument(
             "--format",
@@ -121,6 +129,31 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{row.rule}（{scope}）: {'启用' if row.enabled else '停用'} {json.dumps(row.params, ensure_ascii=False)}"
         )
+
+    def handle_alerts(self, options: dict[str, Any]) -> None:
+        if options["reader"]:
+            reader = org_queries.get_person(options["reader"])
+            queries.check_alert_reader(reader)
+            scoped = queries.alerts_for(reader)
+        else:  # the operator at the server's console reads every alert, as `supervise export` does
+            scoped = queries.every_alert()
+        alerts = queries.filter_alerts(
+            scoped,
+            status=options["status"],
+            level=options["level"],
+            rule=options["rule"],
+            unit=options["unit"],
+        ).order_by("-raised_at", "-pk")[: max(1, options["limit"])]
+        rows = [queries.alert_row(alert) for alert in alerts]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
+            return
+        for row in rows:
+            self.stdout.write(
+                f"#{row['id']} {row['raised_at']:%Y-%m-%d} {row['level_name']} {row['rule_name']} "
+                f"[{row['status_name']}] {row['unit_name']}：{row['subject']}"
+            )
+        self.stdout.write(f"共 {len(rows)} 条")
 
     def handle_export(self, options: dict[str, Any]) -> None:
         from liuquan.supervision import export_cli
