@@ -617,11 +617,20 @@ def _inspector() -> Person:
 
 
 def _handle() -> int:
-    """Separation breach: confirmed, 约谈 named from the 责任清单, closed; the withdrawn fee: 责令整改;
-    the skipped 公示: with 审计 for checking; one late step: dismissed with the reason."""
+    """Separation breach: checked by 审计, confirmed by 纪检, 约谈 named from the 责任清单, closed; the
+    withdrawn fee: 责令整改; the skipped 公示: with 审计 for checking; one late step: dismissed with the
+    reason. Red cards go through two people (the checker reports, another decides)."""
     inspector = _inspector()
-    auditor = RoleGrant.objects.filter(role=Role.AUDITOR).select_related("person").order_by("pk").first()
+    grant = RoleGrant.objects.filter(role=Role.AUDITOR).select_related("person").order_by("pk").first()
+    if grant is None:
+        raise LookupError("the demo city has no 审计 auditor")
+    auditor = grant.person
     made = 0
+
+    def checked(alert: Alert, report: str) -> None:
+        supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=auditor)
+        supervision_actions.do_report_check(actor=auditor, alert=alert, finding=report)
+
     separation = (
         Alert.objects.filter(rule="separation_breach", status=AlertStatus.OPEN)
         .select_related("unit", "case")
@@ -632,7 +641,7 @@ def _handle() -> int:
         stage = next(
             (row for row in supervision_actions.responsibilities_for(separation) if row.stage == "决定"), None
         )
-        supervision_actions.do_assign_alert(actor=inspector, alert=separation, assignee=inspector)
+        checked(separation, "调阅外部系统日志：受理岗人员以本人账号作出准予许可决定，审批岗未参与。")
         supervision_actions.do_confirm_alert(
             actor=inspector,
             alert=separation,
@@ -647,7 +656,7 @@ def _handle() -> int:
             responsibility=stage,
         )
         supervision_actions.do_close_alert(actor=inspector, alert=separation, text="约谈完毕，整改到位")
-        made += 4
+        made += 5
     fee = (
         Alert.objects.filter(rule="outside_list", status=AlertStatus.OPEN, unit__code=GTJ)
         .select_related("unit")
@@ -655,7 +664,7 @@ def _handle() -> int:
     )
     if fee is not None:
         principal = Leadership.objects.filter(unit=fee.unit, rank="principal", until__isnull=True).first()
-        supervision_actions.do_assign_alert(actor=inspector, alert=fee, assignee=inspector)
+        checked(fee, "抽查收费票据：已取消的土地登记费仍在收取。")
         supervision_actions.do_confirm_alert(
             actor=inspector, alert=fee, finding="已取消的土地登记费仍在收取，属实。"
         )
@@ -668,10 +677,10 @@ def _handle() -> int:
                 people=[principal.person],
             )
             made += 1
-        made += 2
+        made += 3
     skipped = Alert.objects.filter(rule="skipped_step", status=AlertStatus.OPEN).first()
-    if skipped is not None and auditor is not None:
-        supervision_actions.do_assign_alert(actor=inspector, alert=skipped, assignee=auditor.person)
+    if skipped is not None:
+        supervision_actions.do_assign_alert(actor=inspector, alert=skipped, assignee=auditor)
         made += 1
     late = (
         Alert.objects.filter(rule="time_red", status=AlertStatus.OPEN, case_step__completed_at__isnull=False)
@@ -679,12 +688,13 @@ def _handle() -> int:
         .first()
     )
     if late is not None:
+        checked(late, "核对送达记录：申请人未按约定时间到场领取，有书面说明。")
         supervision_actions.do_dismiss_alert(
             actor=inspector,
             alert=late,
             reason="经核查，延误系申请人未按约定时间到场领取，已有书面说明，不属于工作人员责任。",
         )
-        made += 1
+        made += 3
     return made
 
 

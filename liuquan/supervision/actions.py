@@ -1,8 +1,12 @@
 """Actions of supervision: carrying an alert from open to a recorded end, and changing a rule's settings.
 
-open → 核查 (assigned to a 纪检 or 审计 person) → dismissed with a reason, or confirmed → 处置 naming the
-people answerable through the power's 责任清单 (stage → 追责对象范围 / 追责情形) → closed. Only
-supervisors (纪检, 审计) whose scope covers the alert's unit handle it; nobody else sees it.
+open → 核查 (assigned to a 纪检 or 审计 person) → the checker's report → dismissed with a reason, or
+confirmed → 处置 naming the people answerable through the power's 责任清单 (stage → 追责对象范围 / 追责情形)
+→ closed. Only supervisors (纪检, 审计) whose scope covers the alert's unit handle it; nobody else sees it.
+
+Four eyes (审核分离): only the assigned checker reports the check. A red card is then confirmed or
+dismissed, and disposed of, by someone other than its checker; a yellow card's checker may decide it
+in the same step as the report. Nobody confirms, decides and closes a red card alone.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Region, Role
 from liuquan.powers.models import Responsibility
 from liuquan.supervision import catalog, rules
-from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction, SanctionKind
+from liuquan.supervision.models import (
+    Alert,
+    AlertLevel,
+    AlertNote,
+    AlertStatus,
+    RuleSetting,
+    Sanction,
+    SanctionKind,
+)
 
 SUPERVISORS = frozenset({Role.INSPECTOR, Role.AUDITOR})
 
@@ -59,7 +71,7 @@ def do_assign_alert(*, actor: Person, alert: Alert, assignee: Person) -> Alert:
             message_en=f"{assignee.full_name} cannot check this alert",
             field="assignee",
         )
-    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "分配核查")
+    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING, AlertStatus.CHECKED}, "分配核查")
     with action("supervision.assign_alert", actor=actor) as act:
         alert.status = AlertStatus.CHECKING
         alert.assignee = assignee
@@ -69,10 +81,71 @@ def do_assign_alert(*, actor: Person, alert: Alert, assignee: Person) -> Alert:
     return alert
 
 
+def checker_of(alert: Alert) -> int | None:
+    """The person who reported the alert's check (its latest report), if one is in."""
+    return (
+        AlertNote.objects.filter(alert=alert, kind="check")
+        .order_by("-at", "-pk")
+        .values_list("person", flat=True)
+    ).first()
+
+
+def four_eyes(alert: Alert) -> bool:
+    """Whether the alert's decision and 处置 need someone other than its checker: a red card's do."""
+    return alert.level == AlertLevel.RED
+
+
+def do_report_check(*, actor: Person, alert: Alert, finding: str) -> Alert:
+    """核查报告: the assigned checker writes what the check found; the alert then awaits a decision."""
+    check_supervisor(actor, alert)
+    _require(alert, {AlertStatus.CHECKING}, "报告核查情况")
+    if alert.assignee_id != actor.pk:
+        raise Forbidden(
+            "只有受指派的核查人员可以报告核查情况",
+            message_en="Only the assigned checker reports the check",
+        )
+    if not finding.strip():
+        raise InvalidInput("请写明核查情况", message_en="Describe what the check found", field="finding")
+    with action("supervision.report_check", actor=actor) as act:
+        alert.status = AlertStatus.CHECKED
+        alert.save(update_fields=["status"])
+        act.record(alert)
+        _note(act, alert, actor, "check", finding)
+    return alert
+
+
+def check_may_decide(actor: Person, alert: Alert) -> None:
+    """Who may confirm or dismiss (see the module's four eyes): after the checker's report, anyone but
+    the checker for a red card, anyone for the rest; before it, a yellow card's own checker, reporting in
+    the same step; a notice (a record marked for the data steward) at any time."""
+    check_supervisor(actor, alert)
+    if alert.level == AlertLevel.NOTICE:
+        _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING, AlertStatus.CHECKED}, "认定")
+        return
+    if alert.status == AlertStatus.CHECKED:
+        if four_eyes(alert) and checker_of(alert) == actor.pk:
+            raise Forbidden(
+                "红牌须由核查人以外的人员认定（审核分离）",
+                message_en="A red card is decided by someone other than its checker",
+            )
+        return
+    _require(alert, {AlertStatus.CHECKING}, "认定")
+    if four_eyes(alert):
+        raise Conflict(
+            "红牌须先由受指派的核查人员报告核查情况，再由他人认定",
+            message_en="A red card needs its checker's report before someone else decides it",
+            code="check_first",
+        )
+    if alert.assignee_id != actor.pk:
+        raise Forbidden(
+            "核查报告之前，只有受指派的核查人员可以认定",
+            message_en="Before the report, only the assigned checker decides",
+        )
+
+
 def do_dismiss_alert(*, actor: Person, alert: Alert, reason: str) -> Alert:
     """核查不实: the alert ends, with the reason on the record."""
-    check_supervisor(actor, alert)
-    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "撤销")
+    check_may_decide(actor, alert)
     if not reason.strip():
         raise InvalidInput("撤销预警须写明理由", message_en="A dismissal needs a reason", field="reason")
     with action("supervision.dismiss_alert", actor=actor) as act:
@@ -87,8 +160,7 @@ def do_dismiss_alert(*, actor: Person, alert: Alert, reason: str) -> Alert:
 
 def do_confirm_alert(*, actor: Person, alert: Alert, finding: str) -> Alert:
     """核查属实: what the check found; a 处置 must follow."""
-    check_supervisor(actor, alert)
-    _require(alert, {AlertStatus.OPEN, AlertStatus.CHECKING}, "确认")
+    check_may_decide(actor, alert)
     if not finding.strip():
         raise InvalidInput("请写明核查情况", message_en="Describe what the check found", field="finding")
     with action("supervision.confirm_alert", actor=actor) as act:
@@ -125,6 +197,11 @@ def do_dispose_alert(
     """处置: 提醒, 约谈, 通报, 责令整改 or 问责, naming the people answerable and the 责任清单 line."""
     check_supervisor(actor, alert)
     _require(alert, {AlertStatus.CONFIRMED, AlertStatus.DISPOSED}, "处置")
+    if four_eyes(alert) and checker_of(alert) == actor.pk:
+        raise Forbidden(
+            "红牌的处置须由核查人以外的人员作出（审核分离）",
+            message_en="A red card is disposed of by someone other than its checker",
+        )
     if kind not in SanctionKind.values:
         raise InvalidInput(f"未知的处置方式 {kind}", message_en=f"Unknown measure {kind}", field="kind")
     if not text.strip():

@@ -81,6 +81,10 @@ def cards() -> Q:
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")  # 待核查
     CHECKING = "checking", _("Being checked")  # 核查中: assigned to a 纪检 or 审计 person
+    CHECKED = (
+        "checked",
+        _("Checked, awaiting decision"),
+    )  # 已核查: the checker's report is in; another decides
     DISMISSED = "dismissed", _("Dismissed")  # 核查不实, with a reason
     CONFIRMED = "confirmed", _("Confirmed")  # 核查属实: a 处置 follows
     DISPOSED = "disposed", _("Disposed")  # 已处置 (提醒, 约谈, 通报, 问责 …)

@@ -276,7 +276,7 @@ def _handling(units: QuerySet[Unit], period: stats.Period, today: dt.date) -> li
         .annotate(
             raised=Count("pk"),
             open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
-            checking=Count("pk", filter=Q(status=AlertStatus.CHECKING)),
+            checking=Count("pk", filter=Q(status__in=[AlertStatus.CHECKING, AlertStatus.CHECKED])),
             confirmed=Count("pk", filter=Q(status__in=[AlertStatus.CONFIRMED, AlertStatus.DISPOSED])),
             closed=Count("pk", filter=Q(status=AlertStatus.CLOSED)),
             dismissed=Count("pk", filter=Q(status=AlertStatus.DISMISSED)),

@@ -31,7 +31,13 @@ from liuquan.supervision.models import Alert, AlertLevel, AlertStatus, cards
 
 ENDED_BY_UNIT = (CaseStatus.DONE, CaseStatus.TERMINATED)
 RUNNING = (CaseStatus.OPEN, CaseStatus.CORRECTION, CaseStatus.SUSPENDED)
-OPEN_ALERTS = (AlertStatus.OPEN, AlertStatus.CHECKING, AlertStatus.CONFIRMED, AlertStatus.DISPOSED)
+OPEN_ALERTS = (
+    AlertStatus.OPEN,
+    AlertStatus.CHECKING,
+    AlertStatus.CHECKED,
+    AlertStatus.CONFIRMED,
+    AlertStatus.DISPOSED,
+)
 WORST_STEPS = 10
 SAMPLE_CASES = 5
 LATE_CASES = 30

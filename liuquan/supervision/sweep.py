@@ -29,7 +29,7 @@ from liuquan.supervision import rules
 from liuquan.supervision.models import Alert, AlertLevel, AlertStatus, RuleSetting, SweepMark, alert_fields
 
 ALERT_SLA_WORKING_DAYS = 5  # a 纪检/审计 person checks an alert within five working days
-OPEN_STATUSES = (AlertStatus.OPEN, AlertStatus.CHECKING)
+OPEN_STATUSES = (AlertStatus.OPEN, AlertStatus.CHECKING, AlertStatus.CHECKED)
 
 
 @dataclass

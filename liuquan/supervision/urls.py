@@ -15,6 +15,7 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/assign/", views.assign, name="assign"),
+    path("alerts/<int:alert_id>/check/", views.report_check, name="check"),
     path("alerts/<int:alert_id>/dismiss/", views.dismiss, name="dismiss"),
     path("alerts/<int:alert_id>/confirm/", views.confirm, name="confirm"),
     path("alerts/<int:alert_id>/dispose/", views.dispose, name="dispose"),

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from liuquan.cases.models import Breach, CaseStep
 from liuquan.console.views import person_of
-from liuquan.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Region, RoleGrant, Unit
 from liuquan.supervision import actions, catalog, queries, rules
@@ -61,6 +61,7 @@ DETAIL_LABELS = {
 }
 NOTE_LABELS = {
     "assign": gettext_lazy("Given for checking"),
+    "check": gettext_lazy("Check report"),
     "dismiss": gettext_lazy("Dismissed"),
     "confirm": gettext_lazy("Confirmed"),
     "dispose": gettext_lazy("Disposal"),
@@ -230,18 +231,30 @@ def _render_alert(
             alert.sanctions.select_related("decided_by").prefetch_related("people").order_by("decided_at")
         ),
         "assign_form": None,
+        "check_form": None,
+        "checker": actions.checker_of(alert),
         "dismiss_form": None,
         "confirm_form": None,
         "dispose_form": None,
         "close_form": None,
     }
-    if state in CHECKING:
+    if state in CHECKING or state is AlertStatus.CHECKED:
         context["assign_form"] = bound.get("assign_form") or AssignForm(
             supervisors=_supervisors(alert.unit), initial={"assignee": alert.assignee_id or person.pk}
         )
+    if state is AlertStatus.CHECKING and alert.assignee_id == person.pk:
+        context["check_form"] = bound.get("check_form") or ConfirmForm()
+    if _allowed(actions.check_may_decide, person, alert):
         context["dismiss_form"] = bound.get("dismiss_form") or DismissForm()
         context["confirm_form"] = bound.get("confirm_form") or ConfirmForm()
-    if state in {AlertStatus.CONFIRMED, AlertStatus.DISPOSED}:
+    elif state is AlertStatus.CHECKED or (state is AlertStatus.CHECKING and actions.four_eyes(alert)):
+        context["decide_elsewhere"] = True  # the page says who may decide, instead of forms that refuse
+    for name in ("check_form", "dismiss_form", "confirm_form"):  # a form sent back with its errors
+        if name in bound:
+            context[name] = bound[name]
+    if state in {AlertStatus.CONFIRMED, AlertStatus.DISPOSED} and not (
+        actions.four_eyes(alert) and context["checker"] == person.pk
+    ):
         form = bound.get("dispose_form") or _dispose_form(alert, steps, breach)
         assert isinstance(form, DisposeForm)
         context["dispose_form"] = form
@@ -300,6 +313,31 @@ def assign(request: HttpRequest, alert_id: int) -> HttpResponse:
         form,
         lambda: actions.do_assign_alert(actor=person, alert=alert, assignee=form.chosen()),
         _("The alert was given for checking."),
+    )
+
+
+def _allowed(check: Callable[[Person, Alert], None], person: Person, alert: Alert) -> bool:
+    try:
+        check(person, alert)
+    except (*REFUSALS, Forbidden):
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def report_check(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = ConfirmForm(request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "check_form",
+        form,
+        lambda: actions.do_report_check(actor=person, alert=alert, finding=form.cleaned_data["finding"]),
+        _("The check was reported; someone else decides a red card."),
     )
 
 

@@ -114,11 +114,25 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
     assert alert.case is not None
     expect(page.locator("[data-testid=case-link]")).to_have_text(alert.case.number)
 
-    # 核查: the inspector gives it to themselves, then confirms it.
-    page.select_option("[data-testid=assign-form] select[name=assignee]", str(inspector.pk))
+    # 核查: the inspector gives it to the auditor, who reports the check; the inspector then confirms it
+    # (a red card is decided by someone other than its checker).
+    auditor = world.person("auditor")
+    page.select_option("[data-testid=assign-form] select[name=assignee]", str(auditor.pk))
     submit(page, "assign-form")
     expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "checking")
-    expect(page.locator("[data-testid=assignee]")).to_have_text(inspector.full_name)
+    expect(page.locator("[data-testid=assignee]")).to_have_text(auditor.full_name)
+    expect(page.locator("[data-testid=decide-elsewhere]")).to_have_count(1)
+    expect(page.locator("[data-testid=confirm-form]")).to_have_count(0)
+    url = page.url
+    page.context.clear_cookies()
+    log_in(page, auditor)
+    page.goto(url)
+    page.fill("[data-testid=check-form] textarea[name=finding]", "调阅系统日志：审查环节超过时限两日")
+    submit(page, "check-form")
+    expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "checked")
+    page.context.clear_cookies()
+    log_in(page, inspector)
+    page.goto(url)
     page.fill("[data-testid=confirm-form] textarea[name=finding]", "审查环节超过时限，经核实无正当理由")
     submit(page, "confirm-form")
     expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "confirmed")
@@ -144,12 +158,12 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
     submit(page, "close-form")
     expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "closed")
     expect(page.locator("[data-testid=handle]")).to_have_count(0)
-    expect(page.locator("[data-testid=notes] tr[data-note]")).to_have_count(4)
+    expect(page.locator("[data-testid=notes] tr[data-note]")).to_have_count(5)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "supervision-alert.png"), full_page=True)
 
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CLOSED and alert.assignee_id == inspector.pk
+    assert alert.status == AlertStatus.CLOSED and alert.assignee_id == auditor.pk
     assert alert.ended_at is not None and alert.outcome == "审查环节超过时限，经核实无正当理由"
     (sanction,) = Sanction.objects.filter(alert=alert)
     assert sanction.kind == "talk" and sanction.decided_by_id == inspector.pk
@@ -162,6 +176,7 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
     assert list(sanction.people.all()) == [reviewer]
     assert [note.kind for note in alert.notes.order_by("at", "pk")] == [
         "assign",
+        "check",
         "confirm",
         "dispose",
         "close",

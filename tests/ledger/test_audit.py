@@ -135,7 +135,9 @@ def busy_world(world, tmp_path):
     supervision_sweep.run_sweep()
     alert = Alert.objects.order_by("pk").first()
     assert alert is not None
-    supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=inspector)
+    auditor = world.person("auditor")
+    supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=auditor)
+    supervision_actions.do_report_check(actor=auditor, alert=alert, finding="核查属实")
     supervision_actions.do_confirm_alert(actor=inspector, alert=alert, finding="属实")
     supervision_actions.do_dispose_alert(
         actor=inspector, alert=alert, kind="remind", text="提醒", people=[clerk]

@@ -190,11 +190,13 @@ def handle_some(world) -> dict[str, Alert]:
     reds = list(Alert.objects.filter(unit=world.dept_a, level="red").order_by("pk"))
     closed, checking = reds[0], reds[1]
     dismissed = Alert.objects.filter(unit=world.dept_a, level="yellow").order_by("-raised_at", "-pk")[0]
-    supervision_actions.do_dismiss_alert(
+    supervision_actions.do_assign_alert(actor=inspector, alert=dismissed, assignee=inspector)
+    supervision_actions.do_dismiss_alert(  # a yellow card: its checker decides it
         actor=inspector, alert=dismissed, reason="申请人要求暂缓，已书面说明"
     )
     supervision_actions.do_assign_alert(actor=inspector, alert=checking, assignee=world.person("auditor"))
-    supervision_actions.do_assign_alert(actor=inspector, alert=closed, assignee=inspector)
+    supervision_actions.do_assign_alert(actor=inspector, alert=closed, assignee=world.person("auditor"))
+    supervision_actions.do_report_check(actor=world.person("auditor"), alert=closed, finding="审查超期")
     supervision_actions.do_confirm_alert(actor=inspector, alert=closed, finding="审查超期属实")
     supervision_actions.do_dispose_alert(
         actor=inspector, alert=closed, kind="talk", text="约谈审核岗人员", people=[world.person("reviewer")]

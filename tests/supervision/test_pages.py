@@ -15,6 +15,7 @@ from liuquan.cases import actions
 from liuquan.cases.actions import Applicant
 from liuquan.cases.models import Case, CaseStep
 from liuquan.core.testing import assert_max_queries, login, region_inspector
+from liuquan.supervision import actions as supervision_actions
 from liuquan.supervision import catalog, sweep
 from liuquan.supervision.actions import responsibilities_for
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction
@@ -58,6 +59,14 @@ def red(case: Case) -> Alert:
 
 def text(response) -> str:
     return str(response.content.decode())
+
+
+def checked(world, alert: Alert, finding: str = "核查属实") -> None:
+    """The 纪检 gives the card to the 审计, who reports the check (a red card's decision is someone else's)."""
+    supervision_actions.do_assign_alert(
+        actor=world.person("inspector"), alert=alert, assignee=world.person("auditor")
+    )
+    supervision_actions.do_report_check(actor=world.person("auditor"), alert=alert, finding=finding)
 
 
 @pytest.fixture
@@ -126,6 +135,7 @@ def test_the_list_counts_filters_and_marks_overdue(source, inspector):
     page = text(inspector.get("/console/supervision/alerts/", {"rule": "nope"}))
     assert "data-alert=" not in page  # a value not offered matches nothing (it never shows everything)
 
+    checked(world, red(cases[0]), "系统时钟有误")
     inspector.post(
         f"/console/supervision/alerts/{red(cases[0]).pk}/dismiss/", {"reason": "系统时钟有误，核查不实"}
     )
@@ -215,11 +225,20 @@ def test_an_alert_from_open_to_closed(source, inspector):
     assert "测试inspector" in page and "测试auditor" in page
     assert f'<option value="{world.person("clerk").pk}"' not in page
 
-    inspector_pk = world.person("inspector").pk
-    response = inspector.post(f"{url}assign/", {"assignee": inspector_pk})
+    auditor_pk = world.person("auditor").pk
+    response = inspector.post(f"{url}assign/", {"assignee": auditor_pk})
     assert response.status_code == 302 and response["Location"] == url
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CHECKING and alert.assignee_id == inspector_pk
+    assert alert.status == AlertStatus.CHECKING and alert.assignee_id == auditor_pk
+    # Four eyes: the checker reports; a red card is decided by someone else, and the page says so.
+    page = text(inspector.get(url))
+    assert 'data-testid="decide-elsewhere"' in page and 'data-testid="confirm-form"' not in page
+    auditor = login(Client(), world.person("auditor"))
+    assert 'data-testid="check-form"' in text(auditor.get(url))
+    assert auditor.post(f"{url}check/", {"finding": "调阅系统日志：审查环节超期两日"}).status_code == 302
+    page = text(auditor.get(url))
+    assert 'data-testid="confirm-form"' not in page and 'data-testid="decide-elsewhere"' in page
+    assert auditor.post(f"{url}confirm/", {"finding": "属实"}).status_code == 403  # not the checker
 
     assert inspector.post(f"{url}confirm/", {"finding": "审查环节超期两日，无正当理由"}).status_code == 302
     page = text(inspector.get(url))
@@ -253,6 +272,7 @@ def test_an_alert_from_open_to_closed(source, inspector):
     assert 'data-testid="handle"' not in page and 'data-testid="sanctions"' in page
     assert [note.kind for note in alert.notes.order_by("at", "pk")] == [
         "assign",
+        "check",
         "confirm",
         "dispose",
         "close",
@@ -263,25 +283,76 @@ def test_the_detail_page_has_a_bounded_number_of_queries(source, inspector):
     world, _, _ = source
     (case,) = late_cases(world, 1)
     alert = red(case)
-    inspector.post(
-        f"/console/supervision/alerts/{alert.pk}/assign/", {"assignee": world.person("auditor").pk}
-    )
+    checked(world, alert)
     inspector.post(f"/console/supervision/alerts/{alert.pk}/confirm/", {"finding": "属实"})
-    with assert_max_queries(20):  # 16, and the access-log row with its ledger entry (4 more statements)
+    assert Alert.objects.get(pk=alert.pk).status == AlertStatus.CONFIRMED
+    with assert_max_queries(21):  # 17, and the access-log row with its ledger entry (4 more statements)
         assert inspector.get(f"/console/supervision/alerts/{alert.pk}/").status_code == 200
 
 
-def test_an_auditor_given_the_alert_can_dismiss_it(source, inspector):
+def test_an_auditor_given_a_red_card_reports_and_another_dismisses_it(source, inspector):
     world, _, _ = source
     (case,) = late_cases(world, 1)
     alert = red(case)
     url = f"/console/supervision/alerts/{alert.pk}/"
     inspector.post(f"{url}assign/", {"assignee": world.person("auditor").pk})
     auditor = login(Client(), world.person("auditor"))
-    assert auditor.post(f"{url}dismiss/", {"reason": "已批准延期，核查不实"}).status_code == 302
+    assert (
+        auditor.post(f"{url}dismiss/", {"reason": "已批准延期，核查不实"}).status_code == 409
+    )  # report first
+    assert auditor.post(f"{url}check/", {"finding": "已批准延期"}).status_code == 302
+    assert auditor.post(f"{url}dismiss/", {"reason": "已批准延期，核查不实"}).status_code == 403
+    assert inspector.post(f"{url}dismiss/", {"reason": "已批准延期，核查不实"}).status_code == 302
     alert.refresh_from_db()
     assert alert.status == AlertStatus.DISMISSED and alert.outcome == "已批准延期，核查不实"
     assert 'data-testid="handle"' not in text(auditor.get(url))
+
+
+def test_one_inspector_cannot_carry_a_red_card_alone(source, inspector):
+    """The outside check's case: a 纪检 assigned the check to a colleague, then confirmed, decided and
+    closed it alone within a minute, the checker never acting. Every such path is refused now."""
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    url = f"/console/supervision/alerts/{alert.pk}/"
+    inspector.post(f"{url}assign/", {"assignee": world.person("auditor").pk})
+    assert inspector.post(f"{url}check/", {"finding": "属实"}).status_code == 403  # not the assignee
+    assert inspector.post(f"{url}confirm/", {"finding": "属实"}).status_code == 409  # no report yet
+    assert inspector.post(f"{url}dismiss/", {"reason": "不实"}).status_code == 409
+    # Assigning it to oneself and reporting does not help: the checker of a red card never decides it.
+    inspector.post(f"{url}assign/", {"assignee": world.person("inspector").pk})
+    assert inspector.post(f"{url}check/", {"finding": "属实"}).status_code == 302
+    assert inspector.post(f"{url}confirm/", {"finding": "属实"}).status_code == 403
+    auditor = login(Client(), world.person("auditor"))
+    assert auditor.post(f"{url}confirm/", {"finding": "属实"}).status_code == 302
+    line = responsibilities_for(alert)[0]
+    dispose = {
+        "kind": "remind",
+        "responsibility": line.pk,
+        "people": [world.person("reviewer").pk],
+        "text": "提醒",
+    }
+    assert inspector.post(f"{url}dispose/", dispose).status_code == 403  # nor disposes of it
+    assert auditor.post(f"{url}dispose/", dispose).status_code == 302
+    assert [(n.kind, n.person.username) for n in alert.notes.order_by("at", "pk")][2:] == [
+        ("check", world.person("inspector").username),
+        ("confirm", world.person("auditor").username),
+        ("dispose", world.person("auditor").username),
+    ]
+
+
+def test_a_yellow_cards_checker_decides_it_in_one_step(source, inspector):
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    yellow = Alert.objects.get(case=case, rule="time_yellow")
+    url = f"/console/supervision/alerts/{yellow.pk}/"
+    assert inspector.post(f"{url}dismiss/", {"reason": "已办结"}).status_code == 409  # assign first
+    inspector.post(f"{url}assign/", {"assignee": world.person("auditor").pk})
+    assert (
+        inspector.post(f"{url}dismiss/", {"reason": "已办结"}).status_code == 403
+    )  # the checker's to decide
+    auditor = login(Client(), world.person("auditor"))
+    assert auditor.post(f"{url}dismiss/", {"reason": "已办结"}).status_code == 302
 
 
 def test_refusals_are_shown_on_the_page_not_raised(source, inspector):
@@ -309,7 +380,8 @@ def test_refusals_are_shown_on_the_page_not_raised(source, inspector):
     assert response.status_code == 409 and "不能处置" in text(response)
     assert not Sanction.objects.exists()
 
-    inspector.post(f"{url}confirm/", {"finding": "属实"})
+    checked(world, alert)
+    assert inspector.post(f"{url}confirm/", {"finding": "属实"}).status_code == 302
     # No one named, an unknown measure, a line from another list: errors on their fields.
     response = inspector.post(f"{url}dispose/", {"kind": "remind", "people": [], "text": "提醒"})
     assert response.status_code == 422 and 'data-field="people"' in text(response)
