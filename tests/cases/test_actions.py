@@ -265,7 +265,7 @@ def test_a_person_without_the_steps_post_is_forbidden(case_world):
     # The case is untouched; each attempt is on the record for supervision (越权), refused.
     assert snapshot(case) == before
     attempts = Breach.objects.filter(case=case).order_by("pk")
-    assert [(b.kind, b.refused, b.person.username) for b in attempts] == [
+    assert [(b.kind, b.refused, b.person and b.person.username) for b in attempts] == [
         ("not_authorised", True, case_world.person(key).username) for key in ("reviewer", "clerk_b", "head")
     ]
 

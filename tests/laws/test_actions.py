@@ -240,7 +240,10 @@ def test_an_alias_redirected_added_or_removed_behind_the_importers_back_is_named
     """An alias decides which law a citation resolves to: pointing 行政许可法 at another law, slipping
     in a new name or dropping one with database access alone are each verify findings."""
     import_corpus(world, corpus_root)
-    licensing, penalty = Law.objects.get(name="行政许可法"), Law.objects.exclude(name="行政许可法").first()
+    licensing, penalty = (
+        Law.objects.get(name="行政许可法"),
+        Law.objects.exclude(name="行政许可法").earliest("pk"),
+    )
     moved = LawAlias.objects.get(law=licensing, alias="行政许可法")
     dropped = LawAlias.objects.get(law=licensing, alias="中华人民共和国行政许可法")
     with connection.cursor() as cursor:

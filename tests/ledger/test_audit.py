@@ -554,7 +554,7 @@ def test_a_sweep_mark_raised_is_found_and_the_sweep_still_reads_below_it(busy_wo
     from liuquan.supervision.models import SweepMark
 
     source = IngestSource.objects.get(name="legacy")
-    code = Alert.objects.order_by("pk").first().case.power_code
+    code = Alert.objects.filter(case__isnull=False).earliest("pk").case.power_code  # type: ignore[union-attr]
     event = {"source": "legacy", "case_id": "L-3", "seq": 1, "power_code": code, "step": "decide"}
     event |= {"action": "complete", "person": "王五", "time": "2026-06-03T09:00:00+08:00", "outcome": "grant"}
     ingest.do_ingest(actor=busy_world.system, source=source, body=json.dumps(event))
@@ -576,7 +576,7 @@ def test_a_sweep_mark_raised_is_found_and_the_sweep_still_reads_below_it(busy_wo
     assert code_ == 0 and "水位标记 breach" in err and "10000000000" not in out
     assert Alert.objects.filter(case=breach.case).exists()  # the breach under the raised mark still alerts
     # The sweep brought the marks back to what it read and recorded them: verify is clean again.
-    assert SweepMark.objects.get(name="breach").value == Breach.objects.order_by("-pk").first().pk
+    assert SweepMark.objects.get(name="breach").value == Breach.objects.latest("pk").pk
     _, findings = audit.verify_records()
     assert not [f for f in findings if f.table == "supervision_sweepmark"]
 
@@ -607,7 +607,7 @@ def test_a_quiet_sweep_appends_nothing_and_a_busy_one_records_its_marks(busy_wor
     supervision_sweep.run_sweep()  # nothing new since: no mark moves, no entry
     assert Entry.objects.count() == before
     source = IngestSource.objects.get(name="legacy")
-    code = Alert.objects.order_by("pk").first().case.power_code
+    code = Alert.objects.filter(case__isnull=False).earliest("pk").case.power_code  # type: ignore[union-attr]
     event = {"source": "legacy", "case_id": "L-4", "seq": 1, "power_code": code, "step": "accept"}
     event |= {"action": "complete", "person": "张三", "time": "2026-06-04T09:00:00+08:00", "outcome": "pass"}
     ingest.do_ingest(actor=busy_world.system, source=source, body=json.dumps(event))

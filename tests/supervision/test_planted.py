@@ -95,7 +95,9 @@ def plant(days: Days, rng: random.Random) -> list[Planted]:
     assert holidays, "the schedule has holidays on weekdays"
     cases: list[Planted] = []
 
-    def chain(start: dt.date, steps: list[tuple[str, str, str]], hour: int = 10) -> list:
+    def chain(
+        start: dt.date, steps: list[tuple[str, str, str]], hour: int = 10
+    ) -> list[tuple[str, str, str, dt.datetime]]:
         events, day = [], start
         for position, (step, outcome, person) in enumerate(steps):
             if position:
@@ -211,8 +213,8 @@ def test_every_planted_deviation_is_alerted_once_and_nothing_else(source, django
     found: dict[str, list[str]] = defaultdict(list)
     cured: Counter[str] = Counter()
     for alert in Alert.objects.all():
-        case_id = external.get(alert.case_id) if alert.case_id else alert.detail.get("external_case", "")
-        case_id = case_id.removeprefix("mzj-legacy/")
+        named = external.get(alert.case_id) if alert.case_id else alert.detail.get("external_case", "")
+        case_id = str(named).removeprefix("mzj-legacy/")
         if alert.status == AlertStatus.CURED:
             cured[alert.rule] += 1  # a skip made good by a swap's late half arriving in a later request
             assert (kind_of.get(case_id), alert.rule) == ("swap", "skipped_step"), alert.subject

@@ -339,7 +339,7 @@ def test_a_case_arriving_already_overdue_gets_its_red_card_on_the_next_sweep(sou
     _ingest(token, line("LATE-1", 1, "accept", "complete", "张三", "pass", time=_at(D(2026, 5, 6))))
     step = CaseStep.objects.get(case__external_id="LATE-1", step="review")
     case = step.case
-    assert step.due_on < D(2026, 6, 10) and case.due_on < D(2026, 6, 10)  # overdue on arrival
+    assert step.due_on and case.due_on and step.due_on < D(2026, 6, 10) and case.due_on < D(2026, 6, 10)
     sweep.run_sweep()
     assert {(a.case_id, a.case_step_id) for a in alerts("time_red")} == {(case.pk, step.pk), (case.pk, None)}
     assert sweep.run_sweep().total == 0  # each once
@@ -350,6 +350,7 @@ def test_a_case_suspended_past_its_date_and_resumed_is_found_too(source):
     case = open_case(world)
     actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
     step = CaseStep.objects.get(case=case, step="review", completed_at__isnull=True)
+    assert step.due_on is not None
     sweep.run_sweep(today=step.due_on - dt.timedelta(days=1))
     Case.objects.filter(pk=case.pk).update(status="suspended")  # paused across its due date …
     sweep.run_sweep(today=step.due_on + dt.timedelta(days=3))
@@ -372,11 +373,13 @@ def test_a_finished_case_past_its_20_day_case_limit_gets_a_red_card_though_each_
         [("review", "李四", "pass"), ("decide", "王五", "grant"), ("deliver", "张三", "done")], start=2
     ):
         open_step = CaseStep.objects.get(case=case, step=key, completed_at__isnull=True)
+        assert open_step.due_on is not None
         event = line("SLOW-1", seq, key, "complete", person, outcome, time=_at(open_step.due_on))
         _ingest(token, event)  # each on its own due day
         events.append(event)
     case.refresh_from_db()
-    assert case.status == "done" and timezone.localtime(case.closed_at).date() > case.due_on
+    assert case.closed_at and case.due_on and case.status == "done"
+    assert timezone.localtime(case.closed_at).date() > case.due_on
     sweep.run_sweep()
     reds = alerts("time_red")
     assert [(a.case_id, a.case_step_id) for a in reds] == [(case.pk, None)]
