@@ -238,6 +238,21 @@ class CaseEvent(models.Model):
         )
 
 
+# Every kind a Breach row may carry, by its Chinese name (pages never show the code).
+BREACH_KIND_NAMES: dict[str, str] = {
+    "illegal_transition": "不符合流程的办理",
+    "separation_of_duties": "分岗设权被突破",
+    "repeated_correction": "重复要求补正",
+    "case_closed": "办结后仍有办理",
+    "unapproved_extension": "未经批准延期",
+    "not_authorised": "越权办理",
+    "skipped_step": "跳过环节",
+    "out_of_order": "环节顺序不符",
+    "outside_list": "清单之外行使权力",
+    "skipped_step_made_good": "跳过的环节后已补办",
+}
+
+
 class Breach(models.Model):
     """A refused attempt (console, API) or a breach seen in an ingested event: who, what, why — for
     supervision. Refused attempts never change the case; ingested breaches are facts of another system."""
@@ -267,6 +282,10 @@ class Breach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+    @property
+    def kind_name(self) -> str:
+        return BREACH_KIND_NAMES.get(self.kind, "其他情形")
 
     def ledger_fields(self) -> Fields:
         return sealed(

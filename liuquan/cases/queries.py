@@ -327,6 +327,27 @@ class CasePage:
     marker: str
 
 
+# Outcomes the engine writes on a row it closes without the step being performed (see
+# supervision.conformance.MARKS), by their Chinese names.
+MARK_NAMES = {
+    "skipped": "未办理（被跳过）",
+    "swapped": "被跳过，其后补办",
+    "withdrawn": "申请人撤回",
+    "terminated": "终止",
+}
+
+
+def outcome_name(table: engine.StepTable, step: str, outcome: str) -> str:
+    """A step row's outcome as people read it: the flow's label for it (受理, 准予许可), a mark's name,
+    or "—" while the step is open; never the outcome's key."""
+    if not outcome:
+        return "—"
+    move = table.moves.get((step, outcome))
+    if move is not None:
+        return move.label or "已办理"
+    return MARK_NAMES.get(outcome, "已办理")
+
+
 def case_page(case: Case, *, today: date | None = None) -> CasePage:
     today = today or timezone.localdate()
     table = engine.StepTable(case.definition.flow)
@@ -335,8 +356,7 @@ def case_page(case: Case, *, today: date | None = None) -> CasePage:
     )
     steps = []
     for row in rows:
-        move = table.moves.get((row.step, row.outcome))
-        label = (move.label or move.outcome) if move else row.outcome
+        label = outcome_name(table, row.step, row.outcome)
         step_marker = marker(row.due_on, row.warn_on, today) if row.completed_at is None else ""
         steps.append(StepLine(row, label, step_marker))
     open_step = next((row for row in reversed(rows) if row.completed_at is None), None)

@@ -26,7 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from liuquan.cases.models import Breach, CaseStep
+from liuquan.cases import engine
+from liuquan.cases import queries as case_queries
+from liuquan.cases.models import BREACH_KIND_NAMES, Breach, CaseStep
 from liuquan.console.views import person_of
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from liuquan.org import queries as org_queries
@@ -58,7 +60,20 @@ DETAIL_LABELS = {
     "max": gettext_lazy("Allowed"),
     "oversight": gettext_lazy("Oversight record"),
     "area": gettext_lazy("Area of work"),
+    "external_case": gettext_lazy("Case in the other system"),
+    "corrections": gettext_lazy("Times asked to correct"),
 }
+
+
+def _detail_value(key: str, value: Any) -> Any:
+    """A detail's value as a person reads it: yes or no, a breach kind's Chinese name."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "kind":
+        return BREACH_KIND_NAMES.get(str(value), value)
+    return value
+
+
 NOTE_LABELS = {
     "assign": gettext_lazy("Given for checking"),
     "check": gettext_lazy("Check report"),
@@ -149,13 +164,19 @@ def _staff(unit: Unit) -> list[Person]:
 
 
 def _steps(alert: Alert) -> list[CaseStep]:
-    if alert.case_id is None:
+    """The alert's case's step rows, each with `outcome_label` (the outcome as the flow names it)."""
+    case = alert.case
+    if case is None:
         return []
-    return list(
-        CaseStep.objects.filter(case_id=alert.case_id)
+    rows = list(
+        CaseStep.objects.filter(case=case)
         .select_related("assignee", "completed_by")
         .order_by("position")
     )
+    table = engine.StepTable(case.definition.flow)
+    for row in rows:
+        row.outcome_label = case_queries.outcome_name(table, row.step, row.outcome)  # type: ignore[attr-defined]
+    return rows
 
 
 def _breach(alert: Alert) -> Breach | None:
@@ -215,7 +236,7 @@ def _render_alert(
         "rule_name": catalog.short_name(alert.rule),
         "risk_point": alert.detail.get("risk_point", ""),
         "details": [
-            (DETAIL_LABELS.get(key, key), value)
+            (DETAIL_LABELS.get(key, key), _detail_value(key, value))
             for key, value in alert.detail.items()
             if key != "risk_point" and value not in (None, "")
         ],

@@ -541,3 +541,25 @@ def test_an_inspector_changes_the_rules_of_their_own_region_only(source):
     village = login(Client(), people["village-inspector"])
     page = text(village.get("/console/supervision/rules/"))
     assert 'data-rule="time_red" data-enabled="0"' in page and "rule-form-time_red" in page
+
+
+def test_breach_kinds_and_step_outcomes_reach_the_page_in_chinese_only(source, inspector):
+    """No code reaches a page: a breach's kind, a step's outcome, a yes-or-no detail."""
+    from liuquan.cases import engine
+    from liuquan.cases.ingest import MADE_GOOD
+    from liuquan.cases.models import BREACH_KIND_NAMES
+    from liuquan.supervision.rules import BREACH_RULES
+    from tests.cases.test_ingest import line, post
+
+    assert {r.value for r in engine.Refusal} | set(BREACH_RULES) | {MADE_GOOD} <= set(BREACH_KIND_NAMES)
+    _world, _, token = source
+    events = [("accept", "complete", "张三", "pass"), ("review", "complete", "李四", "pass")]
+    events.append(("decide", "complete", "张三", "grant"))  # 受理 and 决定 by one person
+    post(token, [line("K-1", n, *event) for n, event in enumerate(events, start=1)])
+    sweep.run_sweep()
+    alert = Alert.objects.get(rule="separation_breach")
+    page = text(inspector.get(f"/console/supervision/alerts/{alert.pk}/"))
+    assert "分岗设权被突破" in page and "准予许可" in page and "审查通过" in page
+    visible = re.sub(r"<[^>]+>", " ", page)
+    for code in ("separation_of_duties", "grant", "pass", "True", "False"):
+        assert not re.search(rf"\b{code}\b", visible), code
