@@ -16,7 +16,8 @@ under an unpublished list, three 退回 of one case, a decision at night, a seco
 another unit reaching into a case (越权, refused and recorded), and an
 extension without the head's approval (市财政局 republishes 会计代理记账许可 with a 延期 at 决定 for that).
 With the org demo's recorded 一把手 exception and penal cases whose 90 days reach a year without a
-holiday schedule, every rule has at least one alert. The events are drawn from a seeded generator, so a
+holiday schedule, every rule has at least one alert (but the gap in another system's events, which needs
+a real day of waiting after they arrive). The events are drawn from a seeded generator, so a
 given day always gives the same demo; running it again changes nothing.
 """
 

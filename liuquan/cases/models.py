@@ -439,7 +439,11 @@ class IngestedEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "case_id", "seq"], name="ingested_event_unique")
         ]
-        indexes = [models.Index(fields=["source", "case_id", "applied", "seq"], name="ingested_pending")]
+        indexes = [
+            models.Index(fields=["source", "case_id", "applied", "seq"], name="ingested_pending"),
+            # The events still waiting for a predecessor, by arrival (supervision's ingest_gap rule).
+            models.Index(fields=["received_at"], condition=Q(applied=False), name="ingested_waiting"),
+        ]
         verbose_name = _("ingested event")
         verbose_name_plural = _("ingested events")
 

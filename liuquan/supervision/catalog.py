@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "repeated_correction": "多次补正：同一办件不止一次要求补正，或未见申请人补交材料又要求补正（行政许可法第三十二条）",
     "unapproved_extension": "未经批准延期：延长办理期限未经负责人批准（行政许可法第四十二条）",
     "after_hours_decision": "非工作时间决定：在夜间或非工作日作出决定",
+    "ingest_gap": "接入缺口：外部系统办件的事件缺少前序事件超过设定时长，其后的事件无法核对（补齐后自动解除）",
     "unauthorised_attempt": "越权办理：不在该环节岗位的人员（包括其他单位的人员）试图办理或认领环节，已被拦截",
     "frequent_return": "频繁退回：环节被退回超过设定次数",
     "leader_oversight": "一把手分管例外：主要负责人直接分管受限事项的例外登记",
@@ -37,6 +38,7 @@ PARAM_NAMES: dict[str, str] = {
     "day_starts": "工作时间开始",
     "day_ends": "工作时间结束",
     "max_returns": "允许退回次数",
+    "hours": "等待时长（小时）",
 }
 
 

@@ -13,13 +13,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
-from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
+from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent
 from liuquan.core.calendar import WorkCalendar
 from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import StepKind, TransitionKind
@@ -372,6 +372,40 @@ def _repeated_correction(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _ingest_gap(ctx: Context) -> Iterator[Finding]:
+    """Cases of other systems whose events have waited longer than the set hours for a predecessor that
+    never came: what follows the gap cannot be held to the flow, so it must not wait unseen."""
+    if ctx.case_ids is not None:
+        return  # a clock rule: the sweep's job
+    hours = int(ctx.params["ingest_gap"]["hours"])
+    waiting = (
+        IngestedEvent.objects.filter(applied=False, received_at__lt=ctx.now - timedelta(hours=hours))
+        .values("source_id", "source__name", "source__unit_id", "case_id")
+        .annotate(first=Min("seq"), count=Count("pk"), since=Min("received_at"))
+        .order_by("source_id", "case_id")
+    )
+    for row in waiting:
+        external = f"{row['source__name']}/{row['case_id']}"
+        case = Case.objects.filter(source=f"ingest:{row['source__name']}", external_id=row["case_id"]).first()
+        yield Finding(
+            f"ingest_gap:{row['source_id']}:{hashlib.sha256(row['case_id'].encode()).hexdigest()[:32]}",
+            "ingest_gap",
+            "yellow",
+            row["source__unit_id"],
+            f"外部办件 {external}：{row['count']} 条事件等待第 {row['first'] - 1} 号之前的事件"[:300],
+            case.pk if case else None,
+            None,
+            "",
+            case.definition_id if case else None,
+            {
+                "external_case": external,
+                "waiting": row["count"],
+                "source": row["source_id"],
+                "source_case": row["case_id"],
+            },
+        )
+
+
 def _after_hours(ctx: Context) -> Iterator[Finding]:
     params = ctx.params["after_hours_decision"]
     # Decisions by staff at the console and by people of other systems (ingested) alike.
@@ -489,6 +523,7 @@ REGISTRY: dict[str, Rule] = {
         Rule("outside_list", _breaches("outside_list")),
         Rule("repeated_correction", _repeated_correction),
         Rule("unauthorised_attempt", _breaches("unauthorised_attempt")),
+        Rule("ingest_gap", _ingest_gap, {"hours": 24}, cures=True),
         Rule("unapproved_extension", _breaches("unapproved_extension")),
         Rule("after_hours_decision", _after_hours, {"day_starts": "07:00", "day_ends": "21:00"}),
         Rule("frequent_return", _frequent_return, {"max_returns": 2}),
@@ -519,6 +554,8 @@ def check_params(rule: str, params: dict[str, Any]) -> dict[str, Any]:
             raise ParamError("预警比例应不小于 0.5 且小于 1", "share must be from 0.5 to below 1")
         if rule == "frequent_return" and not 1 <= int(merged["max_returns"]) <= 20:
             raise ParamError("允许退回次数应为 1 至 20", "max_returns must be from 1 to 20")
+        if rule == "ingest_gap" and not 1 <= int(merged["hours"]) <= 720:
+            raise ParamError("等待时长应为 1 至 720 小时", "hours must be from 1 to 720")
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ParamError):
             raise

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases.ingest import MADE_GOOD
-from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep
+from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent
 from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
@@ -397,6 +397,12 @@ def _cures(enabled: list[str]) -> list[Alert]:
             )
         )
         cured += [alert for alert in open_skips if alert.detail.get("breach") in made_good]
+    if "ingest_gap" in enabled:
+        # The gap was filled (the waiting events applied): the alert ends by itself.
+        for alert in Alert.objects.filter(rule="ingest_gap", status__in=OPEN_STATUSES):
+            source, case_id = alert.detail.get("source"), alert.detail.get("source_case")
+            if not IngestedEvent.objects.filter(source_id=source, case_id=case_id, applied=False).exists():
+                cured.append(alert)
     if "leader_oversight" in enabled:
         ended = set(
             Oversight.objects.filter(is_exception=True, ended_at__isnull=False).values_list("pk", flat=True)

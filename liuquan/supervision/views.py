@@ -62,6 +62,7 @@ DETAIL_LABELS = {
     "area": gettext_lazy("Area of work"),
     "external_case": gettext_lazy("Case in the other system"),
     "corrections": gettext_lazy("Times asked to correct"),
+    "waiting": gettext_lazy("Events waiting"),
 }
 
 
@@ -169,9 +170,7 @@ def _steps(alert: Alert) -> list[CaseStep]:
     if case is None:
         return []
     rows = list(
-        CaseStep.objects.filter(case=case)
-        .select_related("assignee", "completed_by")
-        .order_by("position")
+        CaseStep.objects.filter(case=case).select_related("assignee", "completed_by").order_by("position")
     )
     table = engine.StepTable(case.definition.flow)
     for row in rows:
@@ -238,7 +237,7 @@ def _render_alert(
         "details": [
             (DETAIL_LABELS.get(key, key), _detail_value(key, value))
             for key, value in alert.detail.items()
-            if key != "risk_point" and value not in (None, "")
+            if key in DETAIL_LABELS and value not in (None, "")  # the rest are ids for the machine
         ],
         "overdue": _overdue(alert, timezone.localdate()),
         "ended": state in ENDED,

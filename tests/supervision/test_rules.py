@@ -459,3 +459,32 @@ def test_alerts_are_listed_through_the_api_and_the_cli_within_the_readers_reach(
     assert code == 0 and "超过时限" in out and "共 2 条" in out
     code, _, err = run(capsys, "supervise", "alerts", "--as", world.person("clerk").username)
     assert code != 0 and "纪检" in err
+
+
+def test_events_waiting_a_day_for_a_predecessor_are_carded_and_cure_when_it_comes(source, clock):
+    """Events that wait for a missing predecessor used to wait for ever, unseen: after the set hours
+    (24 by default) the gap is a card, which ends by itself once the missing event arrives."""
+    from tests.clock import START
+
+    _world, _, token = source
+    later = [line("GAP-1", n, *event) for n, event in enumerate(HAPPY_EVENTS, start=1)]
+    _ingest(token, *later[1:])  # 受理 (seq 1) never sent
+    sweep.run_sweep()
+    assert not alerts("ingest_gap")  # just arrived
+    clock.set(START + dt.timedelta(hours=25))
+    sweep.run_sweep()
+    (gap,) = alerts("ingest_gap")
+    assert gap.case_id is None and gap.detail["waiting"] == 3 and "mzj-legacy/GAP-1" in gap.subject
+    assert sweep.run_sweep().total == 0
+    _ingest(token, later[0])
+    sweep.run_sweep()
+    gap.refresh_from_db()
+    assert gap.status == AlertStatus.CURED and Case.objects.get(external_id="GAP-1").status == "done"
+
+
+HAPPY_EVENTS = [
+    ("accept", "complete", "张三", "pass"),
+    ("review", "complete", "李四", "pass"),
+    ("decide", "complete", "王五", "grant"),
+    ("deliver", "complete", "赵六", "done"),
+]
