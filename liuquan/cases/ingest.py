@@ -33,6 +33,7 @@ from liuquan.cases.actions import (
     _open_step,
     _resume_clock,
     _save,
+    _start_case_clock,
     _start_step,
     _table,
     _view,
@@ -565,6 +566,19 @@ class _Batch:
         core_rows.insert(row)
         steps.append(row)
         self.act.record(row)
+        flow_step = case.definition.flow.step(event.step)
+        move = _table(case).moves.get((event.step, event.outcome))
+        if (
+            flow_step is not None
+            and engine.starts_case_clock(flow_step)
+            and move is not None
+            and move.kind is TransitionKind.NEXT
+            and case.accepted_at is None
+        ):
+            # 受理 done late is still when the case's clock starts: a case never goes without one.
+            case.accepted_at = event.time
+            _start_case_clock(case, timezone.localtime(event.time).date())
+            _save(self.act, case)
         self.note(case, completed=row)
         return True
 

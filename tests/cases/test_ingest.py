@@ -267,6 +267,8 @@ def test_a_swapped_pair_of_steps_is_one_out_of_order_breach_not_also_a_skip(sour
     case = Case.objects.get(external_id="S-1")
     assert [b.kind for b in Breach.objects.filter(case=case)] == ["out_of_order"]
     assert case.status == CaseStatus.DONE
+    # 受理 came second, yet it started the case's clock (a case never goes without one).
+    assert case.accepted_at is not None and case.due_on is not None
     # Sent one event at a time the swap cannot be foreseen: first a skip, then the late step.
     for n, event in enumerate(swapped, start=1):
         post(token, [line("S-2", n, *event)])
