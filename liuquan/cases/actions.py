@@ -606,6 +606,18 @@ def do_complete_step(
             locked = load_locked(case.pk)
             row = _open_step(locked)
             table = _table(locked)
+            # A 延期 that takes effect at the step needs the head's approval (行政许可法 art. 42): a head
+            # may take it there themselves, post or no post, and so approves it (the API's way, where
+            # a token speaks for one person only).
+            move = table.moves.get((step, outcome))
+            head_extends = (
+                move is not None
+                and move.kind is TransitionKind.EXTEND
+                and move.target == move.step
+                and is_head(actor, locked.unit)
+            )
+            if head_extends and approved_by is None:
+                approved_by = actor
             approved = approved_by is not None and is_head(approved_by, locked.unit)
             verdict = table.judge(
                 _view(locked, row), step=step, outcome=outcome, person=str(actor.pk), approved=approved
@@ -617,7 +629,7 @@ def do_complete_step(
                 engine.Refusal.CLOSED,
             }
             post = table.steps[step].post if step in table.steps else ""
-            if not wrong_move and not holds_post(actor, locked, post):
+            if not wrong_move and not head_extends and not holds_post(actor, locked, post):
                 refused = _not_authorised(post, table.steps[step].name, step)
                 raise Forbidden(refused.message, message_en=refused.message_en)
             if isinstance(verdict, engine.Refused):

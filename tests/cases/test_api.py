@@ -147,3 +147,41 @@ def test_a_supervisors_api_read_of_a_case_is_logged(source):  # noqa: F811
         "api",
         "console",
     ]
+
+
+def test_the_head_takes_an_extension_at_the_step_through_the_api_art_42(source):  # noqa: F811
+    """行政许可法第四十二条: an extension that takes effect at the step needs the head's approval. Through the
+    API the post holder cannot vouch for the head (a token speaks for one person), so the head takes the
+    extension at the step themselves; the post holder then carries on. The post holder alone is refused."""
+    from liuquan.cases import actions
+    from liuquan.cases.models import Case
+    from tests.cases.conftest import publish_flow
+    from tests.cases.test_actions import with_extension_at_once
+
+    world, _, _ = source
+    publish_flow(world, "XK001", with_extension_at_once)
+    case = actions.do_open_case(
+        actor=world.person("clerk"),
+        unit=world.dept_a,
+        power_code="XK001",
+        applicant=actions.Applicant(name="某协会"),
+    ).case
+    actions.do_complete_step(actor=world.person("clerk"), case=case, step="accept", outcome="pass")
+    due = Case.objects.get(pk=case.pk).due_on
+    url = f"/api/v1/cases/{case.pk}/advance"
+    body = {"step": "review", "outcome": "extend_now", "comment": "需实地核查"}
+    refused = send(login(Client(), world.person("reviewer")), url, body)
+    assert refused.status_code == 409 and json.loads(refused.content)["error"] == "unapproved_extension"
+    vouched = send(
+        login(Client(), world.person("reviewer")), url, body | {"approved_by": world.person("head").username}
+    )
+    assert vouched.status_code == 403  # nobody states another's approval
+    done = send(login(Client(), world.person("head")), url, body)
+    assert done.status_code == 200, done.content
+    case.refresh_from_db()
+    assert case.extended and case.due_on and due and case.due_on > due and case.current_step == "review"
+    # The head approved the extension; the review itself stays the reviewer's.
+    assert (
+        send(login(Client(), world.person("head")), url, {"step": "review", "outcome": "pass"}).status_code
+        == 403
+    )
