@@ -13,7 +13,8 @@ and a 纪检 inspector then takes a few alerts through their handling.
 Most cases run clean, a share of steps finish late, and a few breaches are planted: 分岗设权 (one person
 accepted and approved), a skipped 公示, a step done out of order, activity under a withdrawn power and
 under an unpublished list, three 退回 of one case, a decision at night, a second 补正 refused, a clerk of
-another unit reaching into a case (越权, refused and recorded), and an
+another unit reaching into a case (越权, refused and recorded), a step recorded under a shared account
+that is nobody on the staff, and an
 extension without the head's approval (市财政局 republishes 会计代理记账许可 with a 延期 at 决定 for that).
 With the org demo's recorded 一把手 exception and penal cases whose 90 days reach a year without a
 holiday schedule, every rule has at least one alert (but the gap in another system's events, which needs
@@ -339,6 +340,21 @@ class Planner:
                 ("deliver", 9, "done", ""),
             ],
         )
+        # 人员无法对应: a mining licence reviewed under the system's shared administrator account, which is
+        # nobody on 市国土局's staff.
+        case = self.new_case("市国土资源局审批系统", GTJ, "GTJ002", t.back(13))
+        steps(
+            case,
+            flow,
+            [
+                ("accept", 13, "", ""),
+                ("accept", 13, "pass", ""),
+                ("review", 10, "pass", ""),
+                ("decide", 8, "grant", ""),
+                ("deliver", 6, "done", ""),
+            ],
+        )
+        case.events[2] = replace(case.events[2], person="审批系统管理员")
         # 跳过环节: 低保 decided without its 公示.
         flow = mzj["MZJ003"]
         case = self.new_case("市民政局业务系统", CITY_MZJ, "MZJ003", t.back(14))

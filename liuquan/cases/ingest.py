@@ -43,7 +43,15 @@ from liuquan.cases.actions import (
     query_digest,
     supervise_changes,
 )
-from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent, IngestSource
+from liuquan.cases.models import (
+    Breach,
+    Case,
+    CaseStatus,
+    CaseStep,
+    IngestedEvent,
+    IngestPerson,
+    IngestSource,
+)
 from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated, RuleViolation
@@ -66,6 +74,32 @@ def source_for_token(token: str) -> IngestSource:
     row = IngestSource.objects.select_related("unit").filter(token_digest=token_digest(token.strip())).first()
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("接入令牌无效或已吊销", message_en="Unknown or revoked ingest token")
+    return row
+
+
+def do_map_person(*, actor: Person, source: IngestSource, external: str, person: Person) -> IngestPerson:
+    """接入人员对照: record that `external` (a name or id in the source's events) is `person`, a member of
+    the source's unit; a later mapping of the same name replaces the earlier one, on the record."""
+    if not actor.is_superuser:
+        raise Forbidden("只有数据管理员可以登记人员对照", message_en="Only a data steward maps people")
+    external = external.strip()
+    if not external or len(external) > 80:
+        raise InvalidInput(
+            "请填写外部系统中的人员名称（80 字以内）",
+            message_en="Give the name as the source writes it (80 characters at most)",
+            field="external",
+        )
+    if person.unit_id != source.unit_id or not person.is_active:
+        raise InvalidInput(
+            f"{person.full_name or person.username}不是{source.unit.name}的在职人员",
+            message_en="The person must be active staff of the source's unit",
+            field="person",
+        )
+    with action("cases.map_ingest_person", actor=actor) as act:
+        row, _created = IngestPerson.objects.update_or_create(
+            source=source, external=external, defaults={"person": person}
+        )
+        act.record(row)
     return row
 
 
@@ -406,6 +440,8 @@ class _Batch:
         self.source = source
         self.flow = FlowsInForce(source.unit)  # power code → flow in force, or why none
         self.outside: set[str] = set()  # "source/case id" of cases outside the list seen in this batch
+        self.people: dict[str, Person] | None = None  # name in the source → staff member (read once)
+        self.unknown: set[str] = set()  # names that resolve to nobody, seen in this batch
         # case pk → (case, steps completed, a return?, a breach?)
         self.changes: dict[int, tuple[Case, list[CaseStep], bool, bool]] = {}
 
@@ -524,6 +560,34 @@ class _Batch:
         self.note(case)
         return case
 
+    def person(self, event: IngestedEvent) -> Person | None:
+        """The staff member the event's person is (see IngestPerson), or None: an unknown person is a
+        breach, once per name and source, so a name nobody can answer for does not pass unseen."""
+        if self.people is None:
+            unit_id = self.source.unit_id
+            staff = list(Person.objects.filter(unit_id=unit_id, is_active=True))
+            names: dict[str, list[Person]] = defaultdict(list)
+            for member in staff:
+                names[member.username].append(member)
+                if member.full_name and member.full_name != member.username:
+                    names[member.full_name].append(member)
+            self.people = {name: found[0] for name, found in names.items() if len(found) == 1}
+            mapped = IngestPerson.objects.filter(source=self.source).select_related("person")
+            self.people.update({row.external: row.person for row in mapped})
+        found = self.people.get(event.person)
+        if found is None and event.person not in self.unknown:
+            self.unknown.add(event.person)
+            if not Breach.objects.filter(
+                kind="unknown_person", channel="ingest", unit=self.source.unit, external_person=event.person
+            ).exists():
+                self.breach(
+                    None,
+                    "unknown_person",
+                    event,
+                    f"{self.source.name} 的办理人“{event.person}”无法对应到本单位人员（请登记人员对照）",
+                )
+        return found
+
     def done_late(self, case: Case, event: IngestedEvent) -> bool:
         """An event for a step the case jumped over earlier: recorded as that step's late completion,
         leaving the case where it is. A swap announced when the jump was recorded adds no breach; a step
@@ -561,6 +625,7 @@ class _Batch:
             started_at=event.time,
             completed_at=event.time,
             outcome=event.outcome,
+            completed_by=self.person(event),
             external_person=event.person,
         )
         core_rows.insert(row)
@@ -634,8 +699,13 @@ class _Batch:
             self.note(case)
             return
         view = _view(case, open_row)
+        person = self.person(event)
         verdict = table.judge(
-            view, step=event.step, outcome=event.outcome, person=f"ext:{event.person}", approved=True
+            view,
+            step=event.step,
+            outcome=event.outcome,
+            person=str(person.pk) if person else f"ext:{event.person}",
+            approved=True,
         )
         move = table.moves.get((event.step, event.outcome))
         if isinstance(verdict, engine.Refused):
@@ -643,7 +713,9 @@ class _Batch:
             if move is None:
                 return  # an outcome the flow does not have: recorded; the case cannot follow it
         assert move is not None
-        _apply(act, case, open_row, move, actor=None, comment="", at=event.time, external_person=event.person)
+        _apply(
+            act, case, open_row, move, actor=person, comment="", at=event.time, external_person=event.person
+        )
         self.note(case, completed=open_row, returned=move.kind is TransitionKind.RETURN)
 
 

@@ -250,6 +250,7 @@ BREACH_KIND_NAMES: dict[str, str] = {
     "out_of_order": "环节顺序不符",
     "outside_list": "清单之外行使权力",
     "skipped_step_made_good": "跳过的环节后已补办",
+    "unknown_person": "外部系统人员无法对应到本单位人员",
 }
 
 
@@ -418,6 +419,27 @@ class IngestSource(models.Model):
     def window(self) -> int:
         """Days back an event of this source may be dated."""
         return self.backdate_days or self.DEFAULT_BACKDATE_DAYS
+
+
+class IngestPerson(models.Model):
+    """接入人员对照: who a name or id in another system's events is among the unit's staff. An event's
+    person resolves through this mapping (or, where there is none, to the one staff member of the unit
+    whose login name or full name it is), so the separation of duties compares people, not spellings."""
+
+    source = models.ForeignKey(IngestSource, on_delete=models.PROTECT, related_name="people")
+    external = models.CharField(_("name in the source system"), max_length=80)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "external"], name="ingest_person_unique")]
+        verbose_name = _("person of an ingest source")
+        verbose_name_plural = _("people of ingest sources")
+
+    def __str__(self) -> str:
+        return f"{self.source.name}:{self.external}"
+
+    def ledger_fields(self) -> Fields:
+        return sealed(({"source": self.source.name}, {"external": self.external, "person": self.person_id}))
 
 
 class IngestedEvent(models.Model):

@@ -273,6 +273,7 @@ BREACH_RULES = {
     "repeated_correction": "repeated_correction",
     "unapproved_extension": "unapproved_extension",
     "not_authorised": "unauthorised_attempt",
+    "unknown_person": "unknown_person",
 }
 
 
@@ -295,6 +296,7 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
                 "case__definition_id",
                 "external_case",
                 "person_id",
+                "external_person",
             )
         )
     loaded: list[tuple[Any, ...]] = ctx.memo["breaches"]
@@ -323,7 +325,20 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
         # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
         # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
         for row in _new_breaches(ctx):
-            pk, unit_id, case_id, kind, step, refused, message, number, definition, external, person = row
+            (
+                pk,
+                unit_id,
+                case_id,
+                kind,
+                step,
+                refused,
+                message,
+                number,
+                definition,
+                external,
+                person,
+                named,
+            ) = row
             if kind not in kinds:
                 continue
             if refused and kind in {"illegal_transition", "case_closed"}:
@@ -331,10 +346,16 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
             detail: dict[str, Any] = {"breach": pk, "kind": kind, "refused": refused}
             if external:
                 detail["external_case"] = external
+            if rule == "unknown_person":  # once per name and unit, whatever case it came with
+                digest = hashlib.sha256(named.encode()).hexdigest()[:32]
+                key = f"{rule}:{unit_id}:{digest}"
+                case_id = definition = None
+            else:
+                key = _breach_key(rule, pk, case_id, external, person)
             yield Finding(
-                _breach_key(rule, pk, case_id, external, person),
+                key,
                 rule,
-                "yellow" if refused else "red",
+                "yellow" if refused or rule == "unknown_person" else "red",
                 unit_id,
                 f"{number or '外部办件 ' + external}：{message}"[:300],
                 case_id,
@@ -524,6 +545,7 @@ REGISTRY: dict[str, Rule] = {
         Rule("repeated_correction", _repeated_correction),
         Rule("unauthorised_attempt", _breaches("unauthorised_attempt")),
         Rule("ingest_gap", _ingest_gap, {"hours": 24}, cures=True),
+        Rule("unknown_person", _breaches("unknown_person")),
         Rule("unapproved_extension", _breaches("unapproved_extension")),
         Rule("after_hours_decision", _after_hours, {"day_starts": "07:00", "day_ends": "21:00"}),
         Rule("frequent_return", _frequent_return, {"max_returns": 2}),

@@ -27,7 +27,13 @@ def source(world):
         draft = flow_actions.do_create_flow(actor=world.person("clerk"), unit=world.dept_a, power_code=code)
         flow_actions.do_publish_flow(actor=world.person("head"), definition=draft)
     row, token = ingest.do_create_source(actor=world.system, name="mzj-legacy", unit=world.dept_a)
+    # Who the other system's names are among 民政局's staff (接入人员对照).
+    for external, key in PEOPLE.items():
+        ingest.do_map_person(actor=world.system, source=row, external=external, person=world.person(key))
     return world, row, token
+
+
+PEOPLE = {"张三": "clerk", "李四": "reviewer", "王五": "leader", "赵六": "head"}
 
 
 def line(case_id: str, seq: int, step: str, action: str, person: str, outcome: str = "", **extra) -> str:
@@ -285,3 +291,54 @@ def test_a_case_outside_the_list_is_one_breach_however_many_events_it_sends(sour
     post(token, events[2:])
     breaches = Breach.objects.filter(kind="outside_list")
     assert [(b.case_id, b.external_case) for b in breaches] == [(None, "mzj-legacy/O-1")]
+
+
+def test_one_person_under_two_names_still_breaks_the_separation_of_duties(source):
+    """分岗设权 compared the names as written: the same clerk as 张三 (mapped), by login name and by full
+    name passed as three people. Names now resolve to staff first."""
+    world, _row, token = source
+    clerk = world.person("clerk")
+    for case_id, decider in (("P-1", clerk.username), ("P-2", clerk.full_name)):
+        events = [("accept", "complete", "张三", "pass"), ("review", "complete", "李四", "pass")]
+        events.append(("decide", "complete", decider, "grant"))
+        post(token, [line(case_id, n, *event) for n, event in enumerate(events, start=1)])
+        case = Case.objects.get(external_id=case_id)
+        assert [b.kind for b in Breach.objects.filter(case=case)] == ["separation_of_duties"], case_id
+        decided = CaseStep.objects.get(case=case, step="decide")
+        assert decided.completed_by == clerk and decided.external_person == decider
+
+
+def test_a_name_nobody_answers_for_is_one_breach_per_name(source):
+    world, row, token = source
+    events = [("accept", "complete", "钱七", "pass"), ("review", "complete", "钱七", "pass")]
+    post(token, [line("Q-1", n, *event) for n, event in enumerate(events, start=1)])
+    post(token, [line("Q-2", 1, "accept", "complete", "钱七", "pass")])
+    unknown = Breach.objects.filter(kind="unknown_person")
+    assert [(b.external_person, b.refused) for b in unknown] == [("钱七", False)]
+    from liuquan.supervision import sweep
+    from liuquan.supervision.models import Alert
+
+    sweep.run_sweep()
+    assert [(a.rule, a.level) for a in Alert.objects.filter(rule="unknown_person")] == [
+        ("unknown_person", "yellow")
+    ]
+    # The events are still followed; once mapped, the name is somebody.
+    assert Case.objects.get(external_id="Q-1").current_step == "decide"
+    ingest.do_map_person(actor=world.system, source=row, external="钱七", person=world.person("clerk"))
+    post(token, [line("Q-3", 1, "accept", "complete", "钱七", "pass")])
+    assert unknown.count() == 1
+    assert CaseStep.objects.get(case__external_id="Q-3", step="accept").completed_by == world.person("clerk")
+
+
+def test_only_a_steward_maps_people_and_only_to_the_units_own_staff(source):
+    from liuquan.core.errors import Forbidden, InvalidInput
+
+    world, row, _token = source
+    with pytest.raises(Forbidden):
+        ingest.do_map_person(
+            actor=world.person("head"), source=row, external="孙八", person=world.person("clerk")
+        )
+    with pytest.raises(InvalidInput):  # 民政局's system cannot name 另一单位's clerk
+        ingest.do_map_person(actor=world.system, source=row, external="孙八", person=world.person("clerk_b"))
+    with pytest.raises(InvalidInput):
+        ingest.do_map_person(actor=world.system, source=row, external="  ", person=world.person("clerk"))

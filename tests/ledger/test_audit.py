@@ -113,7 +113,9 @@ def busy_world(world, tmp_path):
     rating = case_actions.do_rate(actor=org_actions_public(), case=case, score=2, comment="等得太久")
     case_actions.do_reply_rating(actor=world.person("head"), rating=rating, reply="已改进")
     source, _token = ingest.do_create_source(actor=system, name="legacy", unit=world.dept_a)
-    ingest.do_create_source(actor=system, name="legacy-2", unit=world.dept_a)
+    other, _token = ingest.do_create_source(actor=system, name="legacy-2", unit=world.dept_a)
+    ingest.do_map_person(actor=system, source=source, external="张三", person=world.person("clerk"))
+    ingest.do_map_person(actor=system, source=other, external="李四", person=world.person("reviewer"))
     # Two cases of another system, dated before the test clock's START: L-1 accepted, L-2 decided with
     # 受理 and 审查 skipped (a second alert, so an alert's note has another alert to be moved to).
     for case_id, step, person, day, outcome in [

@@ -195,7 +195,15 @@ def test_no_leaf_shows_what_a_logged_out_reader_cannot_see(city, client, tmp_pat
         actor=head, definition=draft, flow=dataclasses.replace(flow, steps=(*flow.steps[:-1], renamed))
     )
     # The records the demo leaves out: an application with a file, a rating, a rule change, a holiday
-    # schedule, an API token.
+    # schedule, an API token, a person mapped for an ingest source (its name there is private).
+    from liuquan.cases import ingest
+    from liuquan.cases.models import IngestSource
+
+    mapped = IngestSource.objects.select_related("unit").order_by("pk").first()
+    assert mapped is not None
+    staff_member = Person.objects.filter(unit=mapped.unit, is_active=True).order_by("pk").first()
+    assert staff_member is not None
+    ingest.do_map_person(actor=system, source=mapped, external="外部工号秘密辰巳", person=staff_member)
     case_actions.do_open_case(
         actor=system,
         unit=in_force.unit,

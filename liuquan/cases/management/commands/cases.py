@@ -1,4 +1,5 @@
-"""`liuquan cases add-source|list|show`: register an external system that sends case events; list and show cases."""
+"""`liuquan cases add-source|map-person|list|show`: register an external system that sends case events and
+who its people are; list and show cases."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ class Command(BaseCommand):
             help="how far back its events may be dated, 1 to "
             f"{IngestSource.MAX_BACKDATE_DAYS} days (default {IngestSource.DEFAULT_BACKDATE_DAYS})",
         )
+        people = verbs.add_parser(
+            "map-person", help="who a name in a source's events is among the unit's staff"
+        )
+        people.add_argument("--source", required=True, help="the source's name")
+        people.add_argument(
+            "--external", required=True, help="the name or id as its events give it in person"
+        )
+        people.add_argument("--user", required=True, help="the staff member's user name")
         listing = verbs.add_parser("list", help="cases, newest first: number, status, power and due date")
         listing.add_argument("--unit", help="only this unit's cases (unit code)")
         listing.add_argument("--status", choices=CaseStatus.values, help="only cases in this status")
@@ -55,6 +64,20 @@ class Command(BaseCommand):
             self.stdout.write(f"{row.name} ({row.unit.name}) token: {token}")
             self.stdout.write(
                 "Keep the token: only its digest is stored. Send events to POST /api/v1/ingest/events."
+            )
+            return
+        if options["verb"] == "map-person":
+            source = IngestSource.objects.select_related("unit").filter(name=options["source"]).first()
+            if source is None:
+                raise NotFound(
+                    f"没有外部系统 {options['source']}", message_en=f"No source {options['source']}"
+                )
+            person = org_queries.get_person(options["user"])
+            ingest.do_map_person(
+                actor=org_actions.system_person(), source=source, external=options["external"], person=person
+            )
+            self.stdout.write(
+                f"{source.name}：{options['external'].strip()} → {person.full_name or person.username}"
             )
             return
         if options["verb"] == "list":
