@@ -96,6 +96,21 @@ class Figures:
     def on_time_percent(self) -> str:
         return percent(self.on_time_rate)
 
+    @property
+    def cases(self) -> int:
+        """The cases the unit worked on: closed in the period, or in progress now."""
+        return self.closed + self.running
+
+    @property
+    def cards_per_hundred(self) -> float | None:
+        """Yellow and red cards raised in the period per hundred cases (None without cases)."""
+        return None if not self.cases else 100 * (self.yellow + self.red) / self.cases
+
+    @property
+    def cards_per_hundred_text(self) -> str:
+        value = self.cards_per_hundred
+        return "—" if value is None else f"{value:.1f}"
+
     def add(self, other: Figures) -> None:
         for name in ("yellow", "red", "open_alerts", "closed", "on_time", "running", "overdue"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -265,8 +280,20 @@ def _active(row: Figures) -> bool:
 def _unit_rows(per_unit: dict[int, Figures]) -> list[UnitRow]:
     units = Unit.objects.filter(pk__in=list(per_unit)).select_related("region__parent__parent")
     rows = [UnitRow(unit=unit, county=county_of(unit.region), figures=per_unit[unit.pk]) for unit in units]
-    rows.sort(key=lambda row: (-row.figures.red, -row.figures.yellow, row.unit.code))
+    rows.sort(key=_rank)
     return rows
+
+
+def _rank(row: UnitRow) -> tuple[float, float, int, str]:
+    """Worst first by rates, not counts (a busy unit is not worse for being busy): cards per hundred
+    cases, then the on-time rate, then red cards. A unit with cards but no cases comes first (there is
+    nothing to weigh its cards against); one with neither rate comes last."""
+    figures = row.figures
+    per_hundred = figures.cards_per_hundred
+    if per_hundred is None:
+        per_hundred = float("inf") if figures.yellow + figures.red else -1.0
+    on_time = figures.on_time_rate
+    return (-per_hundred, on_time if on_time is not None else 2.0, -figures.red, row.unit.code)
 
 
 def county_label(region: Region) -> str:

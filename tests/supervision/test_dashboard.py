@@ -309,3 +309,23 @@ def test_the_report_downloads(city, world, clock):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert client.get(DASHBOARD + "report/2026-13.pdf").status_code == 400
     assert client.get(DASHBOARD + "report/2027-01.pdf").status_code == 404  # not yet begun
+
+
+def test_units_are_ranked_by_rates_not_by_counts():
+    """A busy unit with many cases, all on time, and a few cards is not worse than a small unit whose
+    every case drew a card: ranking by raw counts put the busy one first."""
+    from liuquan.org.models import Region, Unit
+    from liuquan.supervision.stats import Figures, UnitRow, _rank
+
+    region = Region(code="140700", name="晋中市", level="city")
+    busy = UnitRow(Unit(code="BUSY", name="大局"), region, Figures(yellow=4, red=2, closed=200, on_time=200))
+    small = UnitRow(Unit(code="SMALL", name="小局"), region, Figures(yellow=1, red=1, closed=4, on_time=2))
+    idle = UnitRow(Unit(code="IDLE", name="闲局"), region, Figures())
+    alone = UnitRow(Unit(code="ALONE", name="无件局"), region, Figures(yellow=1))
+    assert busy.figures.cards_per_hundred == 3.0 and small.figures.cards_per_hundred == 50.0
+    assert [row.unit.code for row in sorted([busy, idle, small, alone], key=_rank)] == [
+        "ALONE",
+        "SMALL",
+        "BUSY",
+        "IDLE",
+    ]
