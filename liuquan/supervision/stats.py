@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, DateField, F, Q, QuerySet, Window
+from django.db.models import Count, DateField, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
@@ -184,6 +184,20 @@ class LateCase:
 
 
 @dataclass
+class BacklogRow:
+    """One checker's alerts not yet at an end: how many, how many past their check-by date, the oldest."""
+
+    person: Person
+    open: int
+    overdue: int
+    oldest: dt.date
+
+
+# Ageing of the alerts not yet at an end, by days since raised: (label, lower bound in days).
+AGE_BUCKETS = (("0–5", 0), ("6–15", 6), ("16–30", 16), ("31+", 31))
+
+
+@dataclass
 class Board:
     period: Period
     today: dt.date
@@ -193,6 +207,9 @@ class Board:
     weeks: list[WeekRow]
     steps: list[StepRow]
     late_cases: list[LateCase]
+    backlog: list[BacklogRow] = field(default_factory=list)  # per checker, most overdue first
+    unassigned: int = 0  # open cards nobody checks yet
+    ageing: list[tuple[str, int]] = field(default_factory=list)  # (bucket, alerts not ended)
 
 
 def county_of(region: Region) -> Region:
@@ -228,7 +245,40 @@ def board(units: QuerySet[Unit], period: Period, *, today: dt.date | None = None
         weeks=_weeks(units, period),
         steps=_worst_steps(units, period, today),
         late_cases=_late_cases(units, period, today),
+        **_backlog(units, today),
     )
+
+
+def _backlog(units: QuerySet[Unit], today: dt.date) -> dict[str, Any]:
+    """The checkers' own backlog and the ageing of every card not yet at an end (two queries)."""
+    pending = Alert.objects.filter(cards(), unit__in=units, status__in=OPEN_ALERTS)
+    rows = (
+        pending.filter(assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(respond_by__lt=today, status=AlertStatus.CHECKING)),
+            oldest=Min("raised_at"),
+        )
+        .order_by()
+        .values_list("assignee_id", "open", "overdue", "oldest")
+    )
+    found = list(rows)
+    people = Person.objects.in_bulk([row[0] for row in found])
+    backlog = [
+        BacklogRow(people[pk], count, late, timezone.localtime(oldest).date())
+        for pk, count, late, oldest in found
+        if pk in people
+    ]
+    backlog.sort(key=lambda row: (-row.overdue, -row.open, row.person.username))
+    ages: dict[str, int] = dict.fromkeys((label for label, _ in AGE_BUCKETS), 0)
+    unassigned = 0
+    for raised, assignee in pending.values_list("raised_at", "assignee_id").iterator(2000):
+        days = max(0, (today - timezone.localtime(raised).date()).days)
+        label = next(label for label, lower in reversed(AGE_BUCKETS) if days >= lower)
+        ages[label] += 1
+        unassigned += assignee is None
+    return {"backlog": backlog, "unassigned": unassigned, "ageing": list(ages.items())}
 
 
 def _total(figures: Iterable[Figures]) -> Figures:
