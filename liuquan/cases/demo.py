@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import actions, engine, ingest
+from liuquan.cases import queries as case_queries
 from liuquan.cases.models import Case, IngestSource
 from liuquan.core.calendar import WorkCalendar
 from liuquan.core.errors import Forbidden
@@ -648,6 +649,14 @@ def _handle() -> int:
         supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=auditor)
         supervision_actions.do_report_check(actor=auditor, alert=alert, finding=report)
 
+    def heard(alert: Alert, answer: str) -> bool:
+        """The unit's head answers the confirmed card (申辩) before its 处置."""
+        head = next(iter(case_queries.unit_heads(alert.unit)), None)
+        if head is None:
+            return False
+        supervision_actions.do_answer_alert(actor=head, alert=alert, text=answer)
+        return True
+
     separation = (
         Alert.objects.filter(rule="separation_breach", status=AlertStatus.OPEN)
         .select_related("unit", "case")
@@ -664,16 +673,18 @@ def _handle() -> int:
             alert=separation,
             finding="经调阅外部系统日志，受理岗人员以本人账号作出准予许可决定，审批岗未参与，情况属实。",
         )
-        supervision_actions.do_dispose_alert(
-            actor=inspector,
-            alert=separation,
-            kind="talk",
-            text="约谈受理岗当事人及分管副局长，责令立即停用共用账号，重新核查该许可。",
-            people=[accepter],
-            responsibility=stage,
-        )
-        supervision_actions.do_close_alert(actor=inspector, alert=separation, text="约谈完毕，整改到位")
-        made += 5
+        made += 3
+        if heard(separation, "审批岗当日出差，受理岗人员代为操作系统，已责令停用共用账号。"):
+            supervision_actions.do_dispose_alert(
+                actor=inspector,
+                alert=separation,
+                kind="talk",
+                text="约谈受理岗当事人及分管副局长，责令立即停用共用账号，重新核查该许可。",
+                people=[accepter],
+                responsibility=stage,
+            )
+            supervision_actions.do_close_alert(actor=inspector, alert=separation, text="约谈完毕，整改到位")
+            made += 3
     fee = (
         Alert.objects.filter(rule="outside_list", status=AlertStatus.OPEN, unit__code=GTJ)
         .select_related("unit")
@@ -685,7 +696,7 @@ def _handle() -> int:
         supervision_actions.do_confirm_alert(
             actor=inspector, alert=fee, finding="已取消的土地登记费仍在收取，属实。"
         )
-        if principal is not None:
+        if principal is not None and heard(fee, "系统收费项目未及时更新，已停止收取并清退。"):
             supervision_actions.do_dispose_alert(
                 actor=inspector,
                 alert=fee,
@@ -693,7 +704,7 @@ def _handle() -> int:
                 text="责令立即停止收取已取消的土地登记费，三十日内清退已收费用并报告。",
                 people=[principal.person],
             )
-            made += 1
+            made += 2
         made += 3
     skipped = Alert.objects.filter(rule="skipped_step", status=AlertStatus.OPEN).first()
     if skipped is not None:

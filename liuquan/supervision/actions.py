@@ -4,6 +4,11 @@ open → 核查 (assigned to a 纪检 or 审计 person) → the checker's report
 confirmed → 处置 naming the people answerable through the power's 责任清单 (stage → 追责对象范围 / 追责情形)
 → closed. Only supervisors (纪检, 审计) whose scope covers the alert's unit handle it; nobody else sees it.
 
+The unit is heard (申辩): a confirmed alert is shown to the heads of its unit, who may answer it; a red
+card is disposed of only after the unit's answer or once its answer period (ANSWER_WORKING_DAYS from
+the confirmation) has run out (公职人员政务处分法 art. 43: the person's statement and defence are heard
+before a decision).
+
 Four eyes (审核分离): only the assigned checker reports the check. A red card is then confirmed or
 dismissed, and disposed of, by someone other than its checker; a yellow card's checker may decide it
 in the same step as the report. Nobody confirms, decides and closes a red card alone.
@@ -11,10 +16,12 @@ in the same step as the report. Nobody confirms, decides and closes a red card a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
 
+from liuquan.calendars import queries as calendar_queries
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.org import queries as org_queries
@@ -81,13 +88,51 @@ def do_assign_alert(*, actor: Person, alert: Alert, assignee: Person) -> Alert:
     return alert
 
 
-def checker_of(alert: Alert) -> int | None:
+ANSWER_WORKING_DAYS = 3
+
+
+def heads_unit(person: Person, alert: Alert) -> bool:
+    """A head (负责人) of the alert's unit: they see its confirmed alerts and answer them."""
+    return person.is_active and org_queries.scope_of(person, frozenset({Role.HEAD})).covers(alert.unit)
+
+
+def _notes(alert: Alert, notes: list[AlertNote] | None) -> list[AlertNote]:
+    """The alert's notes in order (those a page has read already, or read now)."""
+    return notes if notes is not None else list(alert.notes.order_by("at", "pk"))
+
+
+def answer_by(alert: Alert, notes: list[AlertNote] | None = None) -> date | None:
+    """The last day of the unit's answer period: ANSWER_WORKING_DAYS after the latest confirmation."""
+    confirmed = [note.at for note in _notes(alert, notes) if note.kind == "confirm"]
+    if not confirmed:
+        return None
+    calendar = calendar_queries.work_calendar()
+    return calendar.due_date(timezone.localtime(confirmed[-1]).date(), ANSWER_WORKING_DAYS).due
+
+
+def answered(alert: Alert, notes: list[AlertNote] | None = None) -> bool:
+    """Whether the unit has answered since the latest confirmation."""
+    read = _notes(alert, notes)
+    confirmed = [note.at for note in read if note.kind == "confirm"]
+    return any(note.kind == "defence" and (not confirmed or note.at >= confirmed[-1]) for note in read)
+
+
+def do_answer_alert(*, actor: Person, alert: Alert, text: str) -> Alert:
+    """申辩: a head of the unit states the unit's side of a confirmed alert, before its 处置."""
+    if not heads_unit(actor, alert):
+        raise Forbidden("只有本单位负责人可以申辩", message_en="Only a head of the unit answers an alert")
+    _require(alert, {AlertStatus.CONFIRMED}, "申辩")
+    if not text.strip():
+        raise InvalidInput("请写明申辩意见", message_en="Write the unit's answer", field="text")
+    with action("supervision.answer_alert", actor=actor) as act:
+        _note(act, alert, actor, "defence", text)
+    return alert
+
+
+def checker_of(alert: Alert, notes: list[AlertNote] | None = None) -> int | None:
     """The person who reported the alert's check (its latest report), if one is in."""
-    return (
-        AlertNote.objects.filter(alert=alert, kind="check")
-        .order_by("-at", "-pk")
-        .values_list("person", flat=True)
-    ).first()
+    reports = [note.person_id for note in _notes(alert, notes) if note.kind == "check"]
+    return reports[-1] if reports else None
 
 
 def four_eyes(alert: Alert) -> bool:
@@ -202,6 +247,15 @@ def do_dispose_alert(
             "红牌的处置须由核查人以外的人员作出（审核分离）",
             message_en="A red card is disposed of by someone other than its checker",
         )
+    if four_eyes(alert) and alert.status == AlertStatus.CONFIRMED and not answered(alert):
+        until = answer_by(alert)
+        if until is not None and timezone.localdate() <= until:
+            raise Conflict(
+                f"处置前应听取本单位的陈述和申辩（公职人员政务处分法第四十三条）：申辩期至 {until:%Y-%m-%d}",
+                message_en=f"The unit is heard before a disposal (answer period until {until})",
+                code="awaiting_defence",
+                answer_by=until.isoformat(),
+            )
     if kind not in SanctionKind.values:
         raise InvalidInput(f"未知的处置方式 {kind}", message_en=f"Unknown measure {kind}", field="kind")
     if not text.strip():

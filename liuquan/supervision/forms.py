@@ -121,6 +121,14 @@ class DisposeForm(forms.Form):
         return [self.staff[pk] for pk in self.cleaned_data["people"]]
 
 
+class AnswerForm(forms.Form):
+    """申辩: the unit's answer to a confirmed alert."""
+
+    text = forms.CharField(
+        label=_("The unit's statement and defence"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
 class CloseForm(forms.Form):
     text = forms.CharField(
         label=_("Closing note (optional)"),

@@ -7,10 +7,10 @@ from django.db.models import Q, QuerySet
 from liuquan.core.access import log_read
 from liuquan.core.errors import Forbidden, InvalidInput, NotFound
 from liuquan.org import queries as org_queries
-from liuquan.org.models import Person, Region
+from liuquan.org.models import Person, Region, Role
 from liuquan.supervision import catalog, rules
-from liuquan.supervision.actions import SUPERVISORS, is_supervisor
-from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus, RuleSetting
+from liuquan.supervision.actions import SUPERVISORS, heads_unit, is_supervisor
+from liuquan.supervision.models import ENDED, Alert, AlertLevel, AlertStatus, RuleSetting, cards
 
 ACTIVE = "active"  # the status filter's "not yet ended" (open, being checked, confirmed, disposed)
 
@@ -23,6 +23,24 @@ def alerts_for(person: Person) -> QuerySet[Alert]:
     if not (scope.everything or scope.unit_ids or scope.region_prefixes):
         return Alert.objects.none()
     return Alert.objects.filter(scope.unit_filter("unit__")).select_related("unit", "assignee", "case")
+
+
+# What a unit's heads see of the alerts against it: those confirmed, and what became of them.
+SHOWN_TO_UNIT = (AlertStatus.CONFIRMED, AlertStatus.DISPOSED, AlertStatus.CLOSED)
+
+
+def unit_alerts_for(person: Person) -> QuerySet[Alert]:
+    """The confirmed alerts against the units `person` heads (负责人), to read and answer (申辩)."""
+    if not person.is_active:
+        return Alert.objects.none()
+    scope = org_queries.scope_of(person, frozenset({Role.HEAD}))
+    if not (scope.everything or scope.unit_ids or scope.region_prefixes):
+        return Alert.objects.none()
+    return (
+        Alert.objects.filter(scope.unit_filter("unit__"), status__in=SHOWN_TO_UNIT)
+        .filter(cards())
+        .select_related("unit", "case")
+    )
 
 
 def every_alert() -> QuerySet[Alert]:
@@ -97,10 +115,12 @@ def access_alert(person: Person, alert_id: int, *, channel: str) -> Alert:
     )
     if alert is None:
         raise NotFound(f"没有预警 {alert_id}", message_en=f"No alert {alert_id}", alert=alert_id)
-    if not is_supervisor(person, alert):
-        raise Forbidden("无权查看该预警", message_en="You may not see this alert", alert=alert_id)
-    log_read(person, alert, channel=channel)
-    return alert
+    if is_supervisor(person, alert):
+        log_read(person, alert, channel=channel)
+        return alert
+    if heads_unit(person, alert) and alert.status in SHOWN_TO_UNIT and alert.level != AlertLevel.NOTICE:
+        return alert  # the unit's own head reading what is held against it
+    raise Forbidden("无权查看该预警", message_en="You may not see this alert", alert=alert_id)
 
 
 def rule_settings(region: Region | None = None) -> list[dict[str, object]]:

@@ -36,6 +36,7 @@ from liuquan.org.models import Person, Region, RoleGrant, Unit
 from liuquan.supervision import actions, catalog, queries, rules
 from liuquan.supervision.forms import (
     AlertFilterForm,
+    AnswerForm,
     AssignForm,
     CloseForm,
     ConfirmForm,
@@ -78,6 +79,7 @@ def _detail_value(key: str, value: Any) -> Any:
 NOTE_LABELS = {
     "assign": gettext_lazy("Given for checking"),
     "check": gettext_lazy("Check report"),
+    "defence": gettext_lazy("The unit's answer"),
     "dismiss": gettext_lazy("Dismissed"),
     "confirm": gettext_lazy("Confirmed"),
     "dispose": gettext_lazy("Disposal"),
@@ -229,6 +231,7 @@ def _render_alert(
     steps = _steps(alert)
     breach = _breach(alert)
     state = AlertStatus(alert.status)
+    notes = list(alert.notes.select_related("person").order_by("at", "pk"))
     context: dict[str, Any] = {
         "alert": alert,
         "description": catalog.RULES.get(alert.rule, ""),
@@ -243,21 +246,25 @@ def _render_alert(
         "ended": state in ENDED,
         "steps": steps,
         "breach": breach,
-        "notes": [
-            {"note": note, "label": NOTE_LABELS.get(note.kind, note.kind)}
-            for note in alert.notes.select_related("person").order_by("at", "pk")
-        ],
+        "notes": [{"note": note, "label": NOTE_LABELS.get(note.kind, note.kind)} for note in notes],
         "sanctions": list(
             alert.sanctions.select_related("decided_by").prefetch_related("people").order_by("decided_at")
         ),
         "assign_form": None,
         "check_form": None,
-        "checker": actions.checker_of(alert),
+        "checker": actions.checker_of(alert, notes),
         "dismiss_form": None,
         "confirm_form": None,
         "dispose_form": None,
         "close_form": None,
+        "answer_form": None,
+        "answer_by": actions.answer_by(alert, notes) if state is AlertStatus.CONFIRMED else None,
+        "answered": actions.answered(alert, notes),
     }
+    if not actions.is_supervisor(person, alert):  # the unit's head: reads, and answers a confirmed alert
+        if state is AlertStatus.CONFIRMED:
+            context["answer_form"] = bound.get("answer_form") or AnswerForm()
+        return render(request, "supervision/alert.html", context, status=status)
     if state in CHECKING or state is AlertStatus.CHECKED:
         context["assign_form"] = bound.get("assign_form") or AssignForm(
             supervisors=_supervisors(alert.unit), initial={"assignee": alert.assignee_id or person.pk}
@@ -342,6 +349,47 @@ def _allowed(check: Callable[[Person, Alert], None], person: Person, alert: Aler
     except (*REFUSALS, Forbidden):
         return False
     return True
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, alert_id: int) -> HttpResponse:
+    person = person_of(request)
+    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+    form = AnswerForm(request.POST)
+    return _act(
+        request,
+        person,
+        alert,
+        "answer_form",
+        form,
+        lambda: actions.do_answer_alert(actor=person, alert=alert, text=form.cleaned_data["text"]),
+        _("The unit's answer is on the record."),
+    )
+
+
+@never_cache
+@login_required
+def unit_alerts(request: HttpRequest) -> HttpResponse:
+    """The confirmed alerts against the units a head (负责人) heads, to read and answer before 处置."""
+    person = person_of(request)
+    alerts = queries.unit_alerts_for(person).order_by("-raised_at", "-pk")
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/unit_alerts.html",
+        {
+            "page": page,
+            "rows": [
+                {
+                    "alert": alert,
+                    "rule_name": catalog.short_name(alert.rule),
+                    "answered": actions.answered(alert),
+                }
+                for alert in page.object_list
+            ],
+        },
+    )
 
 
 @login_required

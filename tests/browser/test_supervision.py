@@ -137,6 +137,15 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
     submit(page, "confirm-form")
     expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "confirmed")
 
+    # The unit's head answers (申辩) before the 处置 of a red card.
+    from liuquan.supervision import actions as supervision_actions
+
+    alert.refresh_from_db()
+    supervision_actions.do_answer_alert(
+        actor=world.person("head"), alert=alert, text="审查人员病假，已调整分工"
+    )
+    page.reload()
+    expect(page.locator("[data-testid=answered]")).to_have_count(1)
     # 处置: the measure, the 责任清单 line (审查 → 追责对象范围/追责情形) and the person answerable.
     form = page.locator("[data-testid=dispose-form]")
     line = form.locator("[data-testid=responsibilities] tr[data-stage='审查']")
@@ -158,7 +167,7 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
     submit(page, "close-form")
     expect(page.locator("[data-testid=alert-status]")).to_have_attribute("data-status", "closed")
     expect(page.locator("[data-testid=handle]")).to_have_count(0)
-    expect(page.locator("[data-testid=notes] tr[data-note]")).to_have_count(5)
+    expect(page.locator("[data-testid=notes] tr[data-note]")).to_have_count(6)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "supervision-alert.png"), full_page=True)
 
@@ -178,6 +187,7 @@ def test_an_inspector_carries_a_red_card_to_its_end_and_a_clerk_cannot_see_it(
         "assign",
         "check",
         "confirm",
+        "defence",
         "dispose",
         "close",
     ]

@@ -141,6 +141,8 @@ def busy_world(world, tmp_path):
     supervision_actions.do_assign_alert(actor=inspector, alert=alert, assignee=auditor)
     supervision_actions.do_report_check(actor=auditor, alert=alert, finding="核查属实")
     supervision_actions.do_confirm_alert(actor=inspector, alert=alert, finding="属实")
+    if alert.level == "red":  # the unit is heard before a red card's 处置
+        supervision_actions.do_answer_alert(actor=world.person("head"), alert=alert, text="已整改")
     supervision_actions.do_dispose_alert(
         actor=inspector, alert=alert, kind="remind", text="提醒", people=[clerk]
     )

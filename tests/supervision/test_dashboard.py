@@ -199,6 +199,7 @@ def handle_some(world) -> dict[str, Alert]:
     supervision_actions.do_assign_alert(actor=inspector, alert=closed, assignee=world.person("auditor"))
     supervision_actions.do_report_check(actor=world.person("auditor"), alert=closed, finding="审查超期")
     supervision_actions.do_confirm_alert(actor=inspector, alert=closed, finding="审查超期属实")
+    supervision_actions.do_answer_alert(actor=world.person("head"), alert=closed, text="人手不足，已调整")
     supervision_actions.do_dispose_alert(
         actor=inspector, alert=closed, kind="talk", text="约谈审核岗人员", people=[world.person("reviewer")]
     )

@@ -20,6 +20,7 @@ from liuquan.supervision import catalog, sweep
 from liuquan.supervision.actions import responsibilities_for
 from liuquan.supervision.models import Alert, AlertNote, AlertStatus, RuleSetting, Sanction
 from tests.cases.test_ingest import source as source  # the fixture
+from tests.clock import SHANGHAI
 
 DAY = dt.timedelta(days=1)
 
@@ -241,6 +242,17 @@ def test_an_alert_from_open_to_closed(source, inspector):
     assert auditor.post(f"{url}confirm/", {"finding": "属实"}).status_code == 403  # not the checker
 
     assert inspector.post(f"{url}confirm/", {"finding": "审查环节超期两日，无正当理由"}).status_code == 302
+    # The unit is heard first (公职人员政务处分法第四十三条): until its head answers, no 处置 of a red card.
+    early: dict[str, object] = {"kind": "remind", "people": [world.person("reviewer").pk], "text": "提醒"}
+    early["responsibility"] = responsibilities_for(alert)[0].pk
+    refused = inspector.post(f"{url}dispose/", early)
+    assert refused.status_code == 409 and "陈述和申辩" in text(refused)
+    head = login(Client(), world.person("head"))
+    assert 'data-testid="answer-form"' in text(head.get(url))
+    assert 'data-testid="dispose-form"' not in text(
+        head.get(url)
+    ) and 'data-testid="assign-form"' not in text(head.get(url))
+    assert head.post(f"{url}answer/", {"text": "审查人员病假，已调整分工"}).status_code == 302
     page = text(inspector.get(url))
     assert 'data-testid="dispose-form"' in page and 'data-testid="assign-form"' not in page
     # The 责任清单 of XK001, and the reviewer (who took the late step) pre-selected as answerable.
@@ -274,6 +286,7 @@ def test_an_alert_from_open_to_closed(source, inspector):
         "assign",
         "check",
         "confirm",
+        "defence",
         "dispose",
         "close",
     ]
@@ -333,10 +346,13 @@ def test_one_inspector_cannot_carry_a_red_card_alone(source, inspector):
         "text": "提醒",
     }
     assert inspector.post(f"{url}dispose/", dispose).status_code == 403  # nor disposes of it
+    alert.refresh_from_db()
+    supervision_actions.do_answer_alert(actor=world.person("head"), alert=alert, text="已整改")
     assert auditor.post(f"{url}dispose/", dispose).status_code == 302
     assert [(n.kind, n.person.username) for n in alert.notes.order_by("at", "pk")][2:] == [
         ("check", world.person("inspector").username),
         ("confirm", world.person("auditor").username),
+        ("defence", world.person("head").username),
         ("dispose", world.person("auditor").username),
     ]
 
@@ -563,3 +579,46 @@ def test_breach_kinds_and_step_outcomes_reach_the_page_in_chinese_only(source, i
     visible = re.sub(r"<[^>]+>", " ", page)
     for code in ("separation_of_duties", "grant", "pass", "True", "False"):
         assert not re.search(rf"\b{code}\b", visible), code
+
+
+def test_the_unit_is_heard_before_a_red_card_is_disposed_of_zhengwu_chufen_fa_art_43(
+    source, inspector, clock
+):
+    """公职人员政务处分法第四十三条: the statement and defence are heard before a decision. A confirmed
+    alert is shown to the heads of its unit, who answer it; a red card is disposed of after that answer,
+    or once the answer period has run out; the unit never sees an alert still being checked."""
+    world, _, _ = source
+    (case,) = late_cases(world, 1)
+    alert = red(case)
+    url = f"/console/supervision/alerts/{alert.pk}/"
+    head = login(Client(), world.person("head"))
+    assert head.get(url).status_code == 403  # not yet confirmed: the check is not the unit's to watch
+    assert 'data-testid="nav-unit-alerts"' in text(head.get("/console/"))
+    assert f'data-alert="{alert.pk}"' not in text(head.get("/console/supervision/unit-alerts/"))
+
+    checked(world, alert)
+    supervision_actions.do_confirm_alert(actor=world.person("inspector"), alert=alert, finding="属实")
+    assert f'data-alert="{alert.pk}"' in text(head.get("/console/supervision/unit-alerts/"))
+    # Someone who heads no unit of the alert's, and the unit's clerk, cannot answer.
+    for key in ("clerk", "clerk_b"):
+        assert login(Client(), world.person(key)).post(f"{url}answer/", {"text": "申辩"}).status_code == 403
+    page = text(head.get(url))
+    assert 'data-testid="answer-by"' in page and 'data-testid="dispose-form"' not in page
+
+    line = responsibilities_for(alert)[0]
+    body = {
+        "kind": "remind",
+        "responsibility": line.pk,
+        "people": [world.person("reviewer").pk],
+        "text": "提醒",
+    }
+    refused = inspector.post(f"{url}dispose/", body)
+    assert refused.status_code == 409 and "第四十三条" in text(refused)
+    # The answer period runs out unanswered: the 处置 may go ahead.
+    until = supervision_actions.answer_by(Alert.objects.get(pk=alert.pk))
+    assert until is not None
+    clock.set(dt.datetime.combine(until + dt.timedelta(days=1), dt.time(10), tzinfo=SHANGHAI))
+    inspector, head = (login(Client(), world.person(key)) for key in ("inspector", "head"))  # new sessions
+    assert inspector.post(f"{url}dispose/", body)["Location"] == url
+    assert Alert.objects.get(pk=alert.pk).status == AlertStatus.DISPOSED
+    assert head.post(f"{url}answer/", {"text": "迟到的申辩"}).status_code == 409  # no longer confirmed

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from liuquan.org import queries as org_queries
+from liuquan.org.models import Role
 from liuquan.supervision import catalog
 from liuquan.supervision.actions import SUPERVISORS
 
@@ -19,6 +20,14 @@ def supervises(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(org_queries.roles_of(user) & SUPERVISORS)
+
+
+@register.filter
+def heads(user: Any) -> bool:
+    """True for a head (负责人) of a unit: the console's nav offers the alerts against their units."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return Role.HEAD in org_queries.roles_of(user)
 
 
 @register.filter
