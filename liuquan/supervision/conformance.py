@@ -98,11 +98,12 @@ _FITS = {True: Verdict(finished=True), False: Verdict(finished=False)}
 class Model:
     """A flow compiled for conformance: for each step the steps (and END) that may follow it."""
 
-    __slots__ = ("_memo", "_reach", "ending", "follows", "moves", "start", "steps")
+    __slots__ = ("_memo", "_reach", "ending", "follows", "moves", "names", "start", "steps")
 
     def __init__(self, flow: Flow) -> None:
         self.start = flow.start
         self.steps = frozenset(step.key for step in flow.steps)
+        self.names = {step.key: step.name for step in flow.steps}  # as the logs and the BPMN name them
         follows: dict[str, set[str]] = {key: set() for key in self.steps}
         for row in flow.transitions:
             follows.setdefault(row.source, set()).add(row.target)

@@ -40,7 +40,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from liuquan.cases.models import Case, CaseStep
+from liuquan.cases.models import Breach, Case, CaseStep
 from liuquan.flows.models import ProcessDefinition
 from liuquan.ledger import keys, log
 from liuquan.supervision.conformance import MARKS, Model, compile_flow
@@ -458,6 +458,29 @@ def case_records(cases: QuerySet[Case], *, chunk: int = 2_000) -> Iterator[CaseR
                     if completed
                     else "",
                     mark=completed is not None and model.is_mark(step, outcome),
+                )
+            )
+        # Events another system sent after the case had ended (a decision after a refusal, say): recorded
+        # as breaches, not as steps, yet they happened: the log carries them too, after the steps.
+        late = Breach.objects.filter(
+            case_id__gte=rows[0][0], case_id__lte=last, kind="case_closed", refused=False
+        ).order_by("case_id", "at", "pk")
+        for case_id, step, outcome, at, outsider in late.values_list(
+            "case_id", "step", "outcome", "at", "external_person"
+        ):
+            if case_id not in wanted:
+                continue
+            model, source = wanted[case_id]
+            moment = at.astimezone(local)
+            steps.setdefault(case_id, []).append(
+                StepRecord(
+                    step=step,
+                    name=model.names.get(step, step),
+                    post="",
+                    started_at=moment,
+                    completed_at=moment,
+                    outcome=outcome,
+                    completed_by=names.outsider(source, outsider),
                 )
             )
         for (

@@ -285,3 +285,29 @@ def test_pm4py_replays_the_exported_bpmn_on_the_exported_xes_with_fitness_one(ca
         cases["skipped"].external_id,
     )
     assert fitness(cases["skipped"].number) < 1.0  # 审查 skipped: the replay sees it too
+
+
+def test_events_sent_after_their_case_ended_are_in_the_log_too(cases, tmp_path):
+    """A case another system refused at 受理 and then 'decided' anyway: the decision is a breach, not a
+    step, yet it happened, and the log used to drop it (the case showed no decision)."""
+    from liuquan.cases.ingest import do_ingest
+    from liuquan.cases.models import Breach, IngestSource
+    from liuquan.org.actions import system_person
+
+    source = IngestSource.objects.get(name="mzj-legacy")
+    events = [("accept", "complete", "张三", "refuse"), ("decide", "complete", "王五", "grant")]
+    do_ingest(
+        actor=system_person(),
+        source=source,
+        body="\n".join(line("R-1", n, *event) for n, event in enumerate(events, start=1)),
+    )
+    refused = Case.objects.get(external_id="R-1")
+    assert refused.status != "open" and Breach.objects.filter(case=refused, kind="case_closed").exists()
+    buffer = io.StringIO()
+    eventlog.write_xes(records(), buffer)
+    assert complete_traces(parse_xes(buffer.getvalue()))[refused.number] == ("accept", "decide")
+    buffer = io.StringIO()
+    eventlog.write_ocel(records(), buffer)
+    data = json.loads(buffer.getvalue())
+    ours = [e for e in data["events"] if any(r["objectId"] == refused.number for r in e["relationships"])]
+    assert [e["type"] for e in ours] == ["受理", "决定"]
