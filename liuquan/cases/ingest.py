@@ -266,23 +266,42 @@ def parse_line(number: int, raw: str, source: IngestSource) -> Line:
 
 
 class FlowsInForce:
-    """The flow in force for each power code of one unit, or why there is none (read once a batch)."""
+    """The flow in force for each power code of one unit, or why there is none (read once a batch). A
+    case another system began in the past is held to the list and flow in force when it began (see
+    powers.queries.check_published_power and flows.queries.flow_in_force); most begin after the newest
+    publication, and those take the current answer without another query."""
 
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
-        self.found: dict[str, ProcessDefinition | str] = {}
+        self.found: dict[tuple[str, datetime | None], ProcessDefinition | str] = {}
+        self.list_published: datetime | None = None
+        self.list_read = False
 
-    def __call__(self, power_code: str) -> ProcessDefinition | str:
-        found = self.found.get(power_code)
+    def __call__(self, power_code: str, at: datetime | None = None) -> ProcessDefinition | str:
+        current = self._find(power_code, None)
+        if at is None:
+            return current
+        if not self.list_read:
+            self.list_read = True
+            self.list_published = power_queries.latest_publication(self.unit)
+        newest = [self.list_published]
+        if not isinstance(current, str):
+            newest.append(current.published_at)
+        if all(moment is not None and moment <= at for moment in newest):
+            return current
+        return self._find(power_code, at)
+
+    def _find(self, power_code: str, at: datetime | None) -> ProcessDefinition | str:
+        found = self.found.get((power_code, at))
         if found is None:
             try:
-                power_queries.check_published_power(self.unit, power_code)
-                definition = flow_queries.flow_in_force(self.unit, power_code)
+                power_queries.check_published_power(self.unit, power_code, at=at)
+                definition = flow_queries.flow_in_force(self.unit, power_code, at=at)
             except RuleViolation as exc:  # 清单之外无权力: recorded as a breach of the other system
                 found = f"清单之外：{exc.message}"
             else:
                 found = definition if definition is not None else f"事项 {power_code} 没有公布的流程"
-            self.found[power_code] = found
+            self.found[(power_code, at)] = found
         return found
 
 
@@ -291,7 +310,7 @@ def check_against_flow(line: Line, flows: FlowsInForce) -> str | None:
     outcome of a completion by its key (pass) or its label (受理); both are stored as keys. A step or
     outcome the flow does not have is a LineError listing what it has. A power with no flow in force
     (outside the list, or no published flow) returns why: the line is taken, for it records a deviation."""
-    found = flows(line.power_code)
+    found = flows(line.power_code, line.time)
     if isinstance(found, str):
         return found
     flow = found.flow
@@ -527,7 +546,7 @@ class _Batch:
 
     def open_case(self, event: IngestedEvent) -> Case | None:
         act, source = self.act, self.source
-        definition = self.flow(event.power_code)
+        definition = self.flow(event.power_code, event.time)
         if isinstance(definition, str):
             # One breach per case of the other system (its events all fall outside the list alike).
             external = f"{source.name}/{event.case_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -14,21 +15,40 @@ from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, PostHolding, Unit
 
 
-def flow_in_force(unit: Unit, power_code: str) -> ProcessDefinition | None:
+def flow_in_force(unit: Unit, power_code: str, *, at: datetime | None = None) -> ProcessDefinition | None:
     """The published version new cases of this power start on (None before the first is published). Its
     stored spec is loaded only when asked for (a published version's flow is decoded once per process);
-    plain SQL, as every new case asks."""
+    plain SQL, as every new case asks. With `at` (a case another system began in the past), the version
+    in force then: the newest published by that time (superseded since, perhaps), or the first one when
+    none was yet."""
     connection = transaction.get_connection()
     columns, fields = rows.columns(ProcessDefinition, exclude={"spec"})
     table = connection.ops.quote_name(ProcessDefinition._meta.db_table)
+    select = (
+        f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
+        f"WHERE {table}.unit_id = %s AND {table}.power_code = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
-            f"WHERE {table}.unit_id = %s AND {table}.power_code = %s AND {table}.status = %s "
-            f"ORDER BY {table}.version DESC LIMIT 1",
-            [unit.pk, power_code, FlowStatus.PUBLISHED.value],
-        )
-        found = cursor.fetchone()
+        found = None
+        if at is not None:
+            cursor.execute(
+                f"{select} AND {table}.status IN (%s, %s) AND {table}.published_at <= %s "
+                f"ORDER BY {table}.version DESC LIMIT 1",
+                [unit.pk, power_code, FlowStatus.PUBLISHED.value, FlowStatus.SUPERSEDED.value, at],
+            )
+            found = cursor.fetchone()
+        if found is None and at is not None:
+            cursor.execute(
+                f"{select} AND {table}.status IN (%s, %s) ORDER BY {table}.version ASC LIMIT 1",
+                [unit.pk, power_code, FlowStatus.PUBLISHED.value, FlowStatus.SUPERSEDED.value],
+            )
+            found = cursor.fetchone()
+        if found is None and at is None:
+            cursor.execute(
+                f"{select} AND {table}.status = %s ORDER BY {table}.version DESC LIMIT 1",
+                [unit.pk, power_code, FlowStatus.PUBLISHED.value],
+            )
+            found = cursor.fetchone()
     if found is None:
         return None
     definition = rows.build(ProcessDefinition, fields, found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -39,22 +40,43 @@ def published_power(unit: Unit, code: str) -> PowerItem:
     return PowerItem.objects.select_related("disposition", "edition__unit").get(pk=item_id)
 
 
-def check_published_power(unit: Unit, code: str) -> int:
+def latest_publication(unit: Unit) -> datetime | None:
+    """When the unit's newest list edition was published (None before its first)."""
+    found: datetime | None = ListEdition.objects.filter(unit=unit, status=EditionStatus.PUBLISHED).aggregate(
+        latest=Max("published_at")
+    )["latest"]
+    return found
+
+
+def check_published_power(unit: Unit, code: str, *, at: datetime | None = None) -> int:
     """published_power's rule alone, in one plain statement (every new case asks): the item's id, or
-    RuleViolation saying why the power is outside the list."""
+    RuleViolation saying why the power is outside the list. With `at` (an event another system sends
+    of its past), the list in force then: the newest edition published by that time, or the first one
+    when none was yet (history from before the platform is held to the first list, not left unjudged)."""
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
     editions, items = quote(ListEdition._meta.db_table), quote(PowerItem._meta.db_table)
     dispositions = quote(Disposition._meta.db_table)
+    select = (
+        f"SELECT e.number, i.id, i.name, d.kind, d.reason FROM {editions} e "  # noqa: S608
+        f"LEFT JOIN {items} i ON i.edition_id = e.id AND i.code = %s "
+        f"LEFT JOIN {dispositions} d ON d.item_id = i.id "
+        "WHERE e.unit_id = %s AND e.status = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT e.number, i.id, i.name, d.kind, d.reason FROM {editions} e "  # noqa: S608
-            f"LEFT JOIN {items} i ON i.edition_id = e.id AND i.code = %s "
-            f"LEFT JOIN {dispositions} d ON d.item_id = i.id "
-            "WHERE e.unit_id = %s AND e.status = %s ORDER BY e.number DESC LIMIT 1",
-            [code, unit.pk, EditionStatus.PUBLISHED.value],
-        )
-        found = cursor.fetchone()
+        found = None
+        if at is not None:
+            cursor.execute(
+                f"{select} AND e.published_at <= %s ORDER BY e.number DESC LIMIT 1",
+                [code, unit.pk, EditionStatus.PUBLISHED.value, at],
+            )
+            found = cursor.fetchone()
+        if found is None:
+            order = "ASC" if at is not None else "DESC"
+            cursor.execute(
+                f"{select} ORDER BY e.number {order} LIMIT 1", [code, unit.pk, EditionStatus.PUBLISHED.value]
+            )
+            found = cursor.fetchone()
     if found is None:
         raise RuleViolation(
             f"清单之外无权力：{unit.name}尚未公布权力清单",

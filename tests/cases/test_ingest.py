@@ -342,3 +342,29 @@ def test_only_a_steward_maps_people_and_only_to_the_units_own_staff(source):
         ingest.do_map_person(actor=world.system, source=row, external="孙八", person=world.person("clerk_b"))
     with pytest.raises(InvalidInput):
         ingest.do_map_person(actor=world.system, source=row, external="  ", person=world.person("clerk"))
+
+
+def test_a_case_of_the_past_is_held_to_the_flow_in_force_when_it_began(source, clock):
+    """Events are judged against the list and the flow in force at their time, not today's: a case that
+    began before a new flow version was published runs on the version of its day."""
+    import datetime as dt
+
+    from liuquan.cases.models import Case
+    from tests.cases.conftest import publish_flow
+    from tests.cases.test_actions import with_extension_at_once
+    from tests.clock import START
+
+    world, _row, token = source
+    clock.set(START + dt.timedelta(hours=2))
+    second = publish_flow(world, "XK001", with_extension_at_once)  # version 2, published now
+    assert second.version == 2
+    before = (START + dt.timedelta(hours=1)).isoformat()
+    after = (START + dt.timedelta(hours=2, minutes=1)).isoformat()
+    clock.set(START + dt.timedelta(hours=3))
+    post(token, [line("V-1", 1, "accept", "complete", "张三", "pass", time=before)])
+    post(token, [line("V-2", 1, "accept", "complete", "张三", "pass", time=after)])
+    old, new = Case.objects.get(external_id="V-1"), Case.objects.get(external_id="V-2")
+    assert (old.definition.version, new.definition.version) == (1, 2)
+    # History from before anything was published is held to the first version (not left unjudged).
+    post(token, [line("V-0", 1, "accept", "complete", "张三", "pass", time="2026-05-04T09:00:00+08:00")])
+    assert Case.objects.get(external_id="V-0").definition.version == 1
