@@ -17,7 +17,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -25,8 +24,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
-from liuquan.cases import engine
+from liuquan.cases import engine, watchers
 from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
+from liuquan.cases.watchers import Change
 from liuquan.core import limits, rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
@@ -37,9 +37,6 @@ from liuquan.org import queries as org_queries
 from liuquan.org.actions import PUBLIC_USERNAME, SYSTEM_USERNAME
 from liuquan.org.models import Person, Post, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
-
-if TYPE_CHECKING:  # supervision reads cases; cases ask it only at run time
-    from liuquan.supervision.sweep import Change
 
 logger = logging.getLogger(__name__)
 QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -154,15 +151,10 @@ def _start_step(act: ActRecorder, case: Case, key: str, *, at: datetime | None =
 
 
 def _warn_share(unit_id: int) -> float:
-    """time_yellow's share of a limit in the scope of the unit (纪检 may change it): applied to clocks started
-    from then on."""
-    from liuquan.supervision import sweep
-
-    stored = sweep.stored_settings()
-    scoped = any(setting.prefix for setting in stored.get("time_yellow", ()))
-    code = Unit.objects.values_list("region__code", flat=True).get(pk=unit_id) if scoped else ""
-    _enabled, params = sweep.setting_for(stored, "time_yellow", code)
-    return float(params.get("share", engine.WARN_SHARE))
+    """The share of a limit at which the unit's yellow warning starts, as its watcher (supervision: 纪检 may
+    change it) says: applied to clocks started from then on."""
+    watcher = watchers.current()
+    return watcher.warn_share(unit_id) if watcher is not None else engine.WARN_SHARE
 
 
 def _open_step(case: Case) -> CaseStep | None:
@@ -473,10 +465,8 @@ def change(
     case: Case, completed: list[CaseStep] | None = None, *, returned: bool = False, breach: bool = False
 ) -> Change:
     """What an action did to `case`, for the per-event supervision run."""
-    from liuquan.supervision import sweep
-
     flow = case.definition.flow
-    return sweep.Change(
+    return Change(
         case_id=case.pk,
         completed=tuple(
             (row.completed_at, row.due_on, _decides(flow, row.step))
@@ -495,25 +485,24 @@ def _decides(flow: Flow, key: str) -> bool:
 
 
 def supervise_changes(changes: list[Change]) -> None:
-    """The per-event supervision run, for the cases whose change may raise an alert (see
-    supervision.sweep.worth_a_run), once the current transaction commits."""
-    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not changes:
+    """The per-event supervision run, for the cases whose change may raise an alert (the watcher says
+    which), once the current transaction commits."""
+    watcher = watchers.current()
+    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not changes or watcher is None:
         return
-    from liuquan.supervision import sweep
-
-    supervise(*sweep.worth_a_run(changes))
+    supervise(*watcher.worth_a_run(changes))
 
 
 def supervise(*case_ids: int) -> None:
     """Run the supervision rules over these cases once the current transaction commits (or now, when
     there is none): the per-event half of supervision; the periodic sweep is the other."""
-    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not case_ids:
+    watcher = watchers.current()
+    if not settings.LIUQUAN_SUPERVISE_ON_EVENT or not case_ids or watcher is None:
         return
-    from liuquan.supervision import sweep
 
     def run() -> None:
         try:
-            sweep.run_sweep(case_ids=list(case_ids))
+            watcher.run(list(case_ids))
         except Exception:  # the case's action has committed; the periodic sweep will catch up
             logger.exception("supervision of cases %s after commit failed", case_ids)
 

@@ -44,6 +44,9 @@ from liuquan.cases.actions import (
     supervise_changes,
 )
 from liuquan.cases.models import (
+    MADE_GOOD,
+    SKIPPED,
+    SWAPPED,
     Breach,
     Case,
     CaseStatus,
@@ -736,11 +739,6 @@ class _Batch:
             act, case, open_row, move, actor=person, comment="", at=event.time, external_person=event.person
         )
         self.note(case, completed=open_row, returned=move.kind is TransitionKind.RETURN)
-
-
-SKIPPED = "skipped"  # the outcome of a step the other system jumped over
-SWAPPED = "swapped"  # … and of one it did later, after the step that should follow it
-MADE_GOOD = "skipped_step_made_good"  # the kind of a skip's breach once the step was done after all
 
 
 def _is_ahead(table: engine.StepTable, current: str, step: str) -> bool:

@@ -238,6 +238,10 @@ class CaseEvent(models.Model):
         )
 
 
+SKIPPED = "skipped"  # the outcome of a step another system jumped over
+SWAPPED = "swapped"  # … and of one it did later, after the step that should follow it
+MADE_GOOD = "skipped_step_made_good"  # the kind of a skip's breach once the step was done after all
+
 # Every kind a Breach row may carry, by its Chinese name (pages never show the code).
 BREACH_KIND_NAMES: dict[str, str] = {
     "illegal_transition": "不符合流程的办理",

@@ -16,8 +16,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
-from liuquan.cases.ingest import MADE_GOOD
-from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent
+from liuquan.cases.models import MADE_GOOD, Breach, Case, CaseStatus, CaseStep, IngestedEvent
+from liuquan.cases.watchers import Change
 from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.calendar import WorkCalendar
@@ -140,15 +140,14 @@ def scope_groups() -> list[ScopeGroup]:
     return [ScopeGroup(enabled, params, frozenset(units)) for enabled, params, units in groups.values()]
 
 
-@dataclass(frozen=True)
-class Change:
-    """What one action did to one case, as far as the per-event rules can see it."""
-
-    case_id: int
-    completed: tuple[tuple[datetime, date | None, bool], ...] = ()  # (completed at, due on, a decision?)
-    returned: bool = False  # a step sent the case back (frequent_return counts these)
-    breach: bool = False  # a Breach was recorded for the case
-    provisional: bool = False  # the case is open on a provisional due date
+def warn_share(unit_id: int) -> float:
+    """time_yellow's share of a limit in the scope of the unit (纪检 may change it), for the clocks the case
+    engine starts from then on."""
+    stored = stored_settings()
+    scoped = any(setting.prefix for setting in stored.get("time_yellow", ()))
+    code = Unit.objects.values_list("region__code", flat=True).get(pk=unit_id) if scoped else ""
+    _enabled, params = setting_for(stored, "time_yellow", code)
+    return float(params.get("share", rules.REGISTRY["time_yellow"].defaults["share"]))
 
 
 def worth_a_run(changes: list[Change]) -> list[int]:

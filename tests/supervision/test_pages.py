@@ -562,8 +562,7 @@ def test_an_inspector_changes_the_rules_of_their_own_region_only(source):
 def test_breach_kinds_and_step_outcomes_reach_the_page_in_chinese_only(source, inspector):
     """No code reaches a page: a breach's kind, a step's outcome, a yes-or-no detail."""
     from liuquan.cases import engine
-    from liuquan.cases.ingest import MADE_GOOD
-    from liuquan.cases.models import BREACH_KIND_NAMES
+    from liuquan.cases.models import BREACH_KIND_NAMES, MADE_GOOD
     from liuquan.supervision.rules import BREACH_RULES
     from tests.cases.test_ingest import line, post
 

@@ -18,8 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from liuquan.calendars import queries as calendar_queries
-from liuquan.cases.ingest import MADE_GOOD
-from liuquan.cases.models import Breach, Case
+from liuquan.cases.models import MADE_GOOD, Breach, Case
 from liuquan.supervision import sweep
 from liuquan.supervision.models import Alert, AlertStatus
 from tests.cases.test_ingest import post
