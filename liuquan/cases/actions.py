@@ -381,9 +381,13 @@ def do_open_case(
     address: str | None = None,  # the applicant's address on the portal, for its hourly limit
 ) -> Opened:
     """Open a case under a published power with a published flow; it starts at the flow's first step."""
-    definition = check_open_case(
-        actor=actor, unit=unit, power_code=power_code, applicant=applicant, files=files, address=address
-    )
+    try:
+        definition = check_open_case(
+            actor=actor, unit=unit, power_code=power_code, applicant=applicant, files=files, address=address
+        )
+    except Forbidden as exc:
+        do_record_refused_access(actor=actor, unit=unit, case=None, message=exc.message, channel=source)
+        raise
     code = new_query_code()
     now = timezone.now()
     with action("cases.open", actor=actor) as act:
@@ -509,13 +513,43 @@ def supervise(*case_ids: int) -> None:
     transaction.on_commit(run)
 
 
-def _record_refusal(
-    *, actor: Person, case: Case, refused: engine.Refused, step: str, outcome: str, channel: str
+def do_record_refused_access(
+    *, actor: Person, unit: Unit, case: Case | None, message: str, channel: str
 ) -> None:
+    """越权: a staff member refused a case of a unit not theirs (reading it, or opening one there) is on
+    the record for supervision, as a refused step is. Nobody anonymous reaches this."""
+    if not actor.is_active or actor.username in (PUBLIC_USERNAME, SYSTEM_USERNAME):
+        return
+    refused = engine.Refused(engine.Refusal.NOT_AUTHORISED, message, message)
+    _record_refusal(actor=actor, case=case, unit=unit, refused=refused, step="", outcome="", channel=channel)
+    if case is not None:
+        supervise(case.pk)
+
+
+def do_record_refused_read(*, actor: Person, number: str, message: str, channel: str) -> None:
+    """A refused read of case `number` (see do_record_refused_access)."""
+    case = Case.objects.select_related("unit").filter(number=number).first()
+    if case is not None:
+        do_record_refused_access(actor=actor, unit=case.unit, case=case, message=message, channel=channel)
+
+
+def _record_refusal(
+    *,
+    actor: Person,
+    case: Case | None,
+    refused: engine.Refused,
+    step: str,
+    outcome: str,
+    channel: str,
+    unit: Unit | None = None,
+) -> None:
+    owner = unit if unit is not None else case.unit if case is not None else None
+    if owner is None:
+        raise ValueError("a refusal belongs to a case or a unit")
     with action("cases.refused_attempt", actor=actor) as act:
         row = Breach.objects.create(
             case=case,
-            unit=case.unit,
+            unit=owner,
             at=timezone.now(),
             kind=refused.reason.value,
             step=step,

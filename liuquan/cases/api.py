@@ -167,6 +167,9 @@ def _case(person: Person, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"没有办件 {case_id}", message_en=f"No case {case_id}", case=case_id)
     if not org_queries.can_read_private(person, case.unit):
+        actions.do_record_refused_access(
+            actor=person, unit=case.unit, case=case, message="无权查看该办件", channel="api"
+        )
         raise Forbidden("无权查看该办件", message_en="You may not read this case", case=case_id)
     if org_queries.is_supervisory_read(person, case.unit):  # logged whatever the channel, as on the console
         log_read(person, case, channel="api")

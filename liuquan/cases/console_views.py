@@ -22,7 +22,7 @@ from liuquan.cases import actions, engine, queries
 from liuquan.cases.forms import CompleteForm, ReplyForm, TerminateForm
 from liuquan.cases.models import Case, Rating
 from liuquan.console.views import person_of
-from liuquan.core.errors import DomainError, NotFound
+from liuquan.core.errors import DomainError, Forbidden, NotFound
 from liuquan.org.models import Person
 
 CHANNEL = "console"
@@ -112,6 +112,15 @@ def _refused(request: HttpRequest, person: Person, case: Case, exc: DomainError)
     return _render_case(request, person, _reload(case), status=exc.http_status)
 
 
+def _access(person: Person, number: str) -> Case:
+    """The case for this page, or 403, with the refusal on the record (越权: another unit's case)."""
+    try:
+        return queries.access_case(person, number, channel=CHANNEL)
+    except Forbidden as exc:
+        actions.do_record_refused_read(actor=person, number=number, message=exc.message, channel=CHANNEL)
+        raise
+
+
 def _reload(case: Case) -> Case:
     return Case.objects.select_related("unit__region", "definition").get(pk=case.pk)
 
@@ -120,7 +129,7 @@ def _reload(case: Case) -> Case:
 @login_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
-    case = queries.access_case(person, number, channel=CHANNEL)
+    case = _access(person, number)
     return _render_case(request, person, case)
 
 
@@ -128,7 +137,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
-    case = queries.access_case(person, number, channel=CHANNEL)
+    case = _access(person, number)
     try:
         row = actions.do_claim_step(actor=person, case=case)
     except DomainError as exc:
@@ -143,7 +152,7 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def complete(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
-    case = queries.access_case(person, number, channel=CHANNEL)
+    case = _access(person, number)
     page = queries.case_page(case)
     step = request.POST.get("step", "")[:60]
     form = _complete_form(request, person, page, request.POST)
@@ -189,7 +198,7 @@ def complete(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def terminate(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
-    case = queries.access_case(person, number, channel=CHANNEL)
+    case = _access(person, number)
     form = TerminateForm(request.POST)
     if not form.is_valid():
         return _render_case(request, person, case, status=422, terminate_form=form)
@@ -205,7 +214,7 @@ def terminate(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
-    case = queries.access_case(person, number, channel=CHANNEL)
+    case = _access(person, number)
     rating = Rating.objects.filter(case=case).select_related("case__unit__region").first()
     if rating is None:
         raise NotFound("该办件尚无评价", message_en="The case has no rating", case=number)

@@ -308,9 +308,9 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
 PER_CASE = frozenset({"repeated_correction", "outside_list"})
 
 
-def _breach_key(rule: str, pk: int, case_id: int | None, external: str, person: int | None) -> str:
-    if rule == "unauthorised_attempt" and case_id is not None:  # one per person and case, however often
-        return f"{rule}:case:{case_id}:{person}"
+def _breach_key(rule: str, pk: int, case_id: int | None, external: str, person: int | None, unit: int) -> str:
+    if rule == "unauthorised_attempt":  # one per person and case (or unit), however often they try
+        return f"{rule}:case:{case_id}:{person}" if case_id is not None else f"{rule}:unit:{unit}:{person}"
     if rule in PER_CASE and case_id is not None:
         return f"{rule}:case:{case_id}"
     if rule in PER_CASE and external:  # "source/case id" may be long: the key holds its digest
@@ -351,7 +351,7 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
                 key = f"{rule}:{unit_id}:{digest}"
                 case_id = definition = None
             else:
-                key = _breach_key(rule, pk, case_id, external, person)
+                key = _breach_key(rule, pk, case_id, external, person, unit_id)
             yield Finding(
                 key,
                 rule,

@@ -488,3 +488,36 @@ HAPPY_EVENTS = [
     ("decide", "complete", "王五", "grant"),
     ("deliver", "complete", "赵六", "done"),
 ]
+
+
+def test_reading_or_opening_another_units_case_is_refused_and_on_the_record(source):
+    """越权 beyond the steps: another unit's clerk reading a case (console or API) or opening one at a
+    unit not theirs is refused as before, and now reaches supervision, once per person and case."""
+    from liuquan.cases.models import Breach
+    from liuquan.core.errors import Forbidden
+    from liuquan.core.testing import login
+
+    world, _, _ = source
+    case = open_case(world)
+    outsider = login(Client(), world.person("clerk_b"))
+    assert outsider.get(f"/console/cases/{case.number}/").status_code == 403
+    assert outsider.get(f"/api/v1/cases/{case.pk}").status_code == 403
+    with pytest.raises(Forbidden):
+        actions.do_open_case(
+            actor=world.person("clerk_b"),
+            unit=world.dept_a,
+            power_code="XK001",
+            applicant=Applicant(name="某人"),
+        )
+    attempts = Breach.objects.filter(kind="not_authorised", person=world.person("clerk_b")).order_by("pk")
+    assert [(b.case_id, b.channel) for b in attempts] == [
+        (case.pk, "console"),
+        (case.pk, "api"),
+        (None, "console"),
+    ]
+    sweep.run_sweep()
+    cards = alerts("unauthorised_attempt")
+    assert sorted((a.case_id is None) for a in cards) == [False, True]  # the case once, the unit once
+    # Anonymous visitors are sent to log in, and nothing is recorded for them.
+    assert Client().get(f"/console/cases/{case.number}/").status_code == 302
+    assert Breach.objects.filter(kind="not_authorised").count() == 3
