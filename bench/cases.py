@@ -185,6 +185,8 @@ def build() -> Bench:
     draft = flow_actions.do_create_flow(actor=clerk, unit=world.dept_a, power_code=POWER, flow=flow)
     flow_actions.do_publish_flow(actor=world.person("head"), definition=draft)
     source, _token = ingest.do_create_source(actor=world.system, name=SOURCE, unit=world.dept_a)
+    for _step, _outcome, key, external in STEPS:  # who the other system's names are (接入人员对照)
+        ingest.do_map_person(actor=world.system, source=source, external=external, person=world.person(key))
     return Bench(world=world, source=source, flow=draft.flow)
 
 
