@@ -185,11 +185,12 @@ def run_sweep(
     today = today or timezone.localtime(now).date()
     groups = scope_groups()
     result = SweepResult()
-    # A per-event run reads its cases whole; only the periodic sweep reads from the marks.
-    marks = marks_in_force(result.distrusted) if case_ids is None else {}
-    top_step = CaseStep.objects.aggregate(top=Max("pk"))["top"] or 0
-    top_breach = Breach.objects.aggregate(top=Max("pk"))["top"] or 0
-    top_completed = CaseStep.objects.aggregate(top=Max("completed_at"))["top"]
+    # A per-event run reads its cases whole; only the periodic sweep reads from the marks and moves them.
+    marks: dict[str, int] = {}
+    moves: dict[str, int] = {}
+    if case_ids is None:
+        marks = _in_force(_marks(), result.distrusted)
+        moves = _read_to(now)
     calendar = calendar_queries.work_calendar()
     findings: list[rules.Finding] = []
     cures: list[Alert] = []
@@ -199,10 +200,8 @@ def run_sweep(
             now=now,
             calendar=calendar,
             params=group.params,
-            marks={name: marks[name].value for name in ("step", "breach") if name in marks},
-            since_time=_as_time(marks["completed"].value)
-            if "completed" in marks and marks["completed"].value
-            else None,
+            marks={name: marks[name] for name in ("step", "breach") if name in marks},
+            since_time=_as_time(marks["completed"]) if marks.get("completed") else None,
             case_ids=case_ids,
         )
         units = group.unit_ids
@@ -216,15 +215,6 @@ def run_sweep(
     # A few findings (a per-event run sees the same ones again and again) are checked against the
     # stored keys first; a sweep's many new ones go straight to INSERT … ON CONFLICT DO NOTHING.
     candidates = _new(findings) if len(findings) <= PRECHECK else _unique(findings)
-    # Completed steps are read up to the latest completion time seen (never past now: a step dated in
-    # the future must not hide the ones completed before it), not up to now: a quiet minute moves no mark.
-    read_to = MarkState(top_step, None), MarkState(top_breach, None)
-    completed_to = min(top_completed, now) if top_completed is not None else None
-    moves = {
-        "step": read_to[0],
-        "breach": read_to[1],
-        "completed": MarkState(int(completed_to.timestamp() * 1_000_000) if completed_to else 0, None),
-    }
     wrote = False
     if candidates or cures:
         try:
@@ -252,65 +242,62 @@ MARKS = ("step", "breach", "completed")
 PRECHECK = 200
 
 
-@dataclass(frozen=True)
-class MarkState:
-    value: int
-    day: date | None
+def _read_to(now: datetime) -> dict[str, int]:
+    """How far this sweep reads: the newest step and breach ids, and the latest completion time seen (never
+    past now: a step dated in the future must not hide the ones completed before it). Not now itself:
+    a quiet minute moves no mark, and records nothing."""
+    top = CaseStep.objects.aggregate(step=Max("pk"), completed=Max("completed_at"))
+    completed = min(top["completed"], now) if top["completed"] is not None else None
+    return {
+        "step": top["step"] or 0,
+        "breach": Breach.objects.aggregate(top=Max("pk"))["top"] or 0,
+        "completed": int(completed.timestamp() * 1_000_000) if completed else 0,
+    }
 
 
-def marks_in_force(distrusted: list[str] | None = None) -> dict[str, MarkState]:
+def marks_in_force(distrusted: list[str] | None = None) -> dict[str, int]:
     """Each high-water mark as the sweep may read from it: as stored, unless the row differs from the
     mark's latest sealed entry on the ledger; then the lower of the two (reading again costs a little,
     since alerts are keyed; skipping what lies under a raised mark would be an alert that never fires).
     Each such mark is described in `distrusted`."""
-    marks: dict[str, MarkState] = {}
-    for name, (_, stored, ledgered) in _marks().items():
-        if ledgered is None or stored == ledgered:
-            marks[name] = stored
-            continue
-        days = [stored.day, ledgered.day]
-        marks[name] = MarkState(
-            min(stored.value, ledgered.value), None if None in days else min(d for d in days if d is not None)
-        )
-        if distrusted is not None:
+    return _in_force(_marks(), distrusted)
+
+
+Marks = dict[str, tuple[SweepMark | None, int, int | None]]
+
+
+def _in_force(read: Marks, distrusted: list[str] | None = None) -> dict[str, int]:
+    marks: dict[str, int] = {}
+    for name, (_, stored, ledgered) in read.items():
+        marks[name] = stored if ledgered is None else min(stored, ledgered)
+        if ledgered is not None and stored != ledgered and distrusted is not None:
             distrusted.append(
-                f"水位标记 {name} 在数据库中为 {_shown(stored)}，账本记录为 {_shown(ledgered)}："
-                f"本次从 {_shown(marks[name])} 读起"
+                f"水位标记 {name} 在数据库中为 {stored}，账本记录为 {ledgered}：本次从 {marks[name]} 读起"
             )
     return marks
 
 
-def _marks() -> dict[str, tuple[SweepMark | None, MarkState, MarkState | None]]:
-    """name → (row, its state, its state on the ledger: None when the two need not agree, i.e. a row the
+def _marks() -> Marks:
+    """name → (row, its value, its value on the ledger: None when the two need not agree, i.e. a row the
     migration created that has never moved)."""
     rows = {row.name: row for row in SweepMark.objects.filter(name__in=MARKS)}
     recorded = ledger_queries.recorded_states(SweepMark._meta.label, [str(row.pk) for row in rows.values()])
-    marks: dict[str, tuple[SweepMark | None, MarkState, MarkState | None]] = {}
+    marks: Marks = {}
     for name in MARKS:
         row = rows.get(name)
         if row is None:
-            marks[name] = (None, MarkState(0, None), None)
+            marks[name] = (None, 0, None)
             continue
         state = recorded.get(str(row.pk))
-        ledgered = None if state is None and row.ledger_initial() else _mark_state(state)
-        marks[name] = (row, MarkState(row.value, row.day), ledgered)
+        ledgered = None if state is None and row.ledger_initial() else _mark_value(state)
+        marks[name] = (row, row.value, ledgered)
     return marks
 
 
-def _mark_state(state: dict[str, Any] | None) -> MarkState:
-    """A mark's state as its leaf records it; anything unreadable counts as nothing read."""
-    if not state:
-        return MarkState(0, None)
-    value, day = state.get("value"), state.get("day")
-    try:
-        parsed_day = date.fromisoformat(day) if isinstance(day, str) else None
-    except ValueError:
-        parsed_day = None
-    return MarkState(value if isinstance(value, int) and not isinstance(value, bool) else 0, parsed_day)
-
-
-def _shown(mark: MarkState) -> str:
-    return mark.day.isoformat() if mark.day else str(mark.value)
+def _mark_value(state: dict[str, Any] | None) -> int:
+    """A mark's value as its leaf records it; anything unreadable counts as nothing read."""
+    value = (state or {}).get("value")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 class _NothingNew(Exception):
@@ -332,21 +319,19 @@ def _lock_marks() -> None:
     list(SweepMark.objects.select_for_update().filter(name__in=MARKS))
 
 
-def _move_marks(act: ActRecorder, moves: dict[str, MarkState]) -> bool:
+def _move_marks(act: ActRecorder, moves: dict[str, int]) -> bool:
     """Move the marks (locked) to what this sweep read, recording each that moves: only forward from
     where it may be read from (a concurrent sweep may have moved it further; a row raised outside the
     actions is brought back)."""
-    in_force = marks_in_force()
+    read = _marks()
+    in_force = _in_force(read)
     moved = False
-    for name, (row, stored, ledgered) in _marks().items():
-        if row is None:
+    for name, (row, stored, ledgered) in read.items():
+        target = max(in_force[name], moves[name])
+        if row is None or (stored == target and ledgered in (None, target)):
             continue
-        current = in_force[name]
-        target = MarkState(max(current.value, moves[name].value), current.day)
-        if stored == target and (ledgered is None or ledgered == target):
-            continue
-        row.value, row.day = target.value, target.day
-        row.save(update_fields=["value", "day"])
+        row.value = target
+        row.save(update_fields=["value"])
         act.record(row)
         moved = True
     return moved
@@ -398,10 +383,19 @@ def _cures(enabled: list[str]) -> list[Alert]:
         cured += [alert for alert in open_skips if alert.detail.get("breach") in made_good]
     if "ingest_gap" in enabled:
         # The gap was filled (the waiting events applied): the alert ends by itself.
-        for alert in Alert.objects.filter(rule="ingest_gap", status__in=OPEN_STATUSES):
-            source, case_id = alert.detail.get("source"), alert.detail.get("source_case")
-            if not IngestedEvent.objects.filter(source_id=source, case_id=case_id, applied=False).exists():
-                cured.append(alert)
+        gaps = list(Alert.objects.filter(rule="ingest_gap", status__in=OPEN_STATUSES))
+        waiting = set(
+            IngestedEvent.objects.filter(
+                applied=False,
+                source_id__in={alert.detail.get("source") for alert in gaps},
+                case_id__in={alert.detail.get("source_case") for alert in gaps},
+            ).values_list("source_id", "case_id")
+        )
+        cured += [
+            alert
+            for alert in gaps
+            if (alert.detail.get("source"), alert.detail.get("source_case")) not in waiting
+        ]
     if "leader_oversight" in enabled:
         ended = set(
             Oversight.objects.filter(is_exception=True, ended_at__isnull=False).values_list("pk", flat=True)
