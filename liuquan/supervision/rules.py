@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
@@ -277,14 +277,30 @@ BREACH_RULES = {
 }
 
 
-def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
+class BreachRow(NamedTuple):
+    pk: int
+    unit_id: int
+    case_id: int | None
+    kind: str
+    step: str
+    refused: bool
+    message: str
+    number: str | None
+    definition: int | None
+    external_case: str  # "source/case id" of an ingested breach
+    person_id: int | None
+    external_person: str
+
+
+def _new_breaches(ctx: Context) -> list[BreachRow]:
     """The breaches since the last sweep (or of the run's cases), read once for all the breach rules."""
     if "breaches" not in ctx.memo:
         rows = ctx.cases(
             Breach.objects.filter(pk__gt=ctx.marks.get("breach", 0), kind__in=list(BREACH_RULES))
         )
-        ctx.memo["breaches"] = list(
-            rows.values_list(
+        ctx.memo["breaches"] = [
+            BreachRow(*values)
+            for values in rows.values_list(
                 "pk",
                 "unit_id",
                 "case_id",
@@ -298,24 +314,35 @@ def _new_breaches(ctx: Context) -> list[tuple[Any, ...]]:
                 "person_id",
                 "external_person",
             )
-        )
-    loaded: list[tuple[Any, ...]] = ctx.memo["breaches"]
+        ]
+    loaded: list[BreachRow] = ctx.memo["breaches"]
     return loaded
 
 
 # One alert per case for these, however many events repeat the fault: a 补正 sent twice is one breach
 # of art. 32, and every event of a case outside the list is the same exercise of a power not listed.
 PER_CASE = frozenset({"repeated_correction", "outside_list"})
+# Breach rules whose cards are yellow even for what happened (ingested): who it was is not known.
+YELLOW = frozenset({"unknown_person"})
 
 
-def _breach_key(rule: str, pk: int, case_id: int | None, external: str, person: int | None, unit: int) -> str:
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _breach_key(rule: str, row: BreachRow) -> str:
+    """The alert's identity: what one fault is, however many breach rows record it."""
+    if rule == "unknown_person":  # once per name and unit, whatever case it came with
+        return f"{rule}:{row.unit_id}:{_digest(row.external_person)}"
     if rule == "unauthorised_attempt":  # one per person and case (or unit), however often they try
-        return f"{rule}:case:{case_id}:{person}" if case_id is not None else f"{rule}:unit:{unit}:{person}"
-    if rule in PER_CASE and case_id is not None:
-        return f"{rule}:case:{case_id}"
-    if rule in PER_CASE and external:  # "source/case id" may be long: the key holds its digest
-        return f"{rule}:external:{hashlib.sha256(external.encode()).hexdigest()[:32]}"
-    return f"{rule}:breach:{pk}"
+        if row.case_id is not None:
+            return f"{rule}:case:{row.case_id}:{row.person_id}"
+        return f"{rule}:unit:{row.unit_id}:{row.person_id}"
+    if rule in PER_CASE and row.case_id is not None:
+        return f"{rule}:case:{row.case_id}"
+    if rule in PER_CASE and row.external_case:  # "source/case id" may be long: the key holds its digest
+        return f"{rule}:external:{_digest(row.external_case)}"
+    return f"{rule}:breach:{row.pk}"
 
 
 def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
@@ -325,43 +352,23 @@ def _breaches(rule: str) -> Callable[[Context], Iterator[Finding]]:
         # A refused attempt at the console is a warning; an ingested breach (it happened) is a red card.
         # Console mistakes (a wrong step or outcome) are not deviations; ingested ones are.
         for row in _new_breaches(ctx):
-            (
-                pk,
-                unit_id,
-                case_id,
-                kind,
-                step,
-                refused,
-                message,
-                number,
-                definition,
-                external,
-                person,
-                named,
-            ) = row
-            if kind not in kinds:
+            if row.kind not in kinds:
                 continue
-            if refused and kind in {"illegal_transition", "case_closed"}:
+            if row.refused and row.kind in {"illegal_transition", "case_closed"}:
                 continue
-            detail: dict[str, Any] = {"breach": pk, "kind": kind, "refused": refused}
-            if external:
-                detail["external_case"] = external
-            if rule == "unknown_person":  # once per name and unit, whatever case it came with
-                digest = hashlib.sha256(named.encode()).hexdigest()[:32]
-                key = f"{rule}:{unit_id}:{digest}"
-                case_id = definition = None
-            else:
-                key = _breach_key(rule, pk, case_id, external, person, unit_id)
+            detail: dict[str, Any] = {"breach": row.pk, "kind": row.kind, "refused": row.refused}
+            if row.external_case:
+                detail["external_case"] = row.external_case
             yield Finding(
-                key,
+                _breach_key(rule, row),
                 rule,
-                "yellow" if refused or rule == "unknown_person" else "red",
-                unit_id,
-                f"{number or '外部办件 ' + external}：{message}"[:300],
-                case_id,
+                "yellow" if row.refused or rule in YELLOW else "red",
+                row.unit_id,
+                f"{row.number or '外部办件 ' + row.external_case}：{row.message}"[:300],
+                row.case_id,
                 None,
-                step,
-                definition,
+                row.step,
+                row.definition,
                 detail,
             )
 
@@ -399,25 +406,33 @@ def _ingest_gap(ctx: Context) -> Iterator[Finding]:
     if ctx.case_ids is not None:
         return  # a clock rule: the sweep's job
     hours = int(ctx.params["ingest_gap"]["hours"])
-    waiting = (
+    waiting = list(
         IngestedEvent.objects.filter(applied=False, received_at__lt=ctx.now - timedelta(hours=hours))
         .values("source_id", "source__name", "source__unit_id", "case_id")
-        .annotate(first=Min("seq"), count=Count("pk"), since=Min("received_at"))
+        .annotate(first=Min("seq"), count=Count("pk"))
         .order_by("source_id", "case_id")
     )
+    # The cases already open here (their first events applied), read at once.
+    cases = {
+        (source, external): (pk, definition)
+        for source, external, pk, definition in Case.objects.filter(
+            source__in={f"ingest:{row['source__name']}" for row in waiting},
+            external_id__in={row["case_id"] for row in waiting},
+        ).values_list("source", "external_id", "pk", "definition_id")
+    }
     for row in waiting:
         external = f"{row['source__name']}/{row['case_id']}"
-        case = Case.objects.filter(source=f"ingest:{row['source__name']}", external_id=row["case_id"]).first()
+        case_id, definition = cases.get((f"ingest:{row['source__name']}", row["case_id"]), (None, None))
         yield Finding(
-            f"ingest_gap:{row['source_id']}:{hashlib.sha256(row['case_id'].encode()).hexdigest()[:32]}",
+            f"ingest_gap:{row['source_id']}:{_digest(row['case_id'])}",
             "ingest_gap",
             "yellow",
             row["source__unit_id"],
-            f"外部办件 {external}：{row['count']} 条事件等待第 {row['first'] - 1} 号之前的事件"[:300],
-            case.pk if case else None,
+            f"外部办件 {external}：{row['count']} 条事件（自第 {row['first']} 号起）等待其前序事件"[:300],
+            case_id,
             None,
             "",
-            case.definition_id if case else None,
+            definition,
             {
                 "external_case": external,
                 "waiting": row["count"],
