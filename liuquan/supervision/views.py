@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -326,23 +327,6 @@ def _act(
     return _render_alert(request, person, alert, status=422, **{name: form})
 
 
-@login_required
-@require_POST
-def assign(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = AssignForm(request.POST, supervisors=_supervisors(alert.unit))
-    return _act(
-        request,
-        person,
-        alert,
-        "assign_form",
-        form,
-        lambda: actions.do_assign_alert(actor=person, alert=alert, assignee=form.chosen()),
-        _("The alert was given for checking."),
-    )
-
-
 def _allowed(check: Callable[[Person, Alert], None], person: Person, alert: Alert) -> bool:
     try:
         check(person, alert)
@@ -351,29 +335,12 @@ def _allowed(check: Callable[[Person, Alert], None], person: Person, alert: Aler
     return True
 
 
-@login_required
-@require_POST
-def answer(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = AnswerForm(request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "answer_form",
-        form,
-        lambda: actions.do_answer_alert(actor=person, alert=alert, text=form.cleaned_data["text"]),
-        _("The unit's answer is on the record."),
-    )
-
-
 @never_cache
 @login_required
 def unit_alerts(request: HttpRequest) -> HttpResponse:
     """The confirmed alerts against the units a head (负责人) heads, to read and answer before 处置."""
     person = person_of(request)
-    alerts = queries.unit_alerts_for(person).order_by("-raised_at", "-pk")
+    alerts = queries.unit_alerts_for(person).prefetch_related("notes").order_by("-raised_at", "-pk")
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -384,7 +351,7 @@ def unit_alerts(request: HttpRequest) -> HttpResponse:
                 {
                     "alert": alert,
                     "rule_name": catalog.short_name(alert.rule),
-                    "answered": actions.answered(alert),
+                    "answered": actions.answered(alert, list(alert.notes.all())),
                 }
                 for alert in page.object_list
             ],
@@ -392,96 +359,84 @@ def unit_alerts(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def report_check(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = ConfirmForm(request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "check_form",
-        form,
-        lambda: actions.do_report_check(actor=person, alert=alert, finding=form.cleaned_data["finding"]),
-        _("The check was reported; someone else decides a red card."),
-    )
+def _handling(
+    name: str,
+    make_form: Callable[[HttpRequest, Alert], forms.Form],
+    run: Callable[[Person, Alert, Any], object],
+    done: Promise,
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """One POST of the alert page: the alert within the person's reach, its form, the action (see _act)."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, alert_id: int) -> HttpResponse:
+        person = person_of(request)
+        alert = queries.access_alert(person, alert_id, channel=CHANNEL)
+        form = make_form(request, alert)
+        return _act(request, person, alert, name, form, lambda: run(person, alert, form), str(done))
+
+    return view
 
 
-@login_required
-@require_POST
-def dismiss(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = DismissForm(request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "dismiss_form",
-        form,
-        lambda: actions.do_dismiss_alert(actor=person, alert=alert, reason=form.cleaned_data["reason"]),
-        _("The alert was dismissed."),
-    )
-
-
-@login_required
-@require_POST
-def confirm(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = ConfirmForm(request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "confirm_form",
-        form,
-        lambda: actions.do_confirm_alert(actor=person, alert=alert, finding=form.cleaned_data["finding"]),
-        _("The alert was confirmed; record its disposal."),
-    )
-
-
-@login_required
-@require_POST
-def dispose(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = _dispose_form(alert, _steps(alert), _breach(alert), request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "dispose_form",
-        form,
-        lambda: actions.do_dispose_alert(
-            actor=person,
-            alert=alert,
-            kind=form.cleaned_data["kind"],
-            text=form.cleaned_data["text"],
-            people=form.people_chosen(),
-            responsibility=form.chosen_line(),
-        ),
-        _("The disposal was recorded."),
-    )
-
-
-@login_required
-@require_POST
-def close(request: HttpRequest, alert_id: int) -> HttpResponse:
-    person = person_of(request)
-    alert = queries.access_alert(person, alert_id, channel=CHANNEL)
-    form = CloseForm(request.POST)
-    return _act(
-        request,
-        person,
-        alert,
-        "close_form",
-        form,
-        lambda: actions.do_close_alert(actor=person, alert=alert, text=form.cleaned_data["text"]),
-        _("The alert was closed."),
-    )
+assign = _handling(
+    "assign_form",
+    lambda request, alert: AssignForm(request.POST, supervisors=_supervisors(alert.unit)),
+    lambda person, alert, form: actions.do_assign_alert(actor=person, alert=alert, assignee=form.chosen()),
+    gettext_lazy("The alert was given for checking."),
+)
+report_check = _handling(
+    "check_form",
+    lambda request, alert: ConfirmForm(request.POST),
+    lambda person, alert, form: actions.do_report_check(
+        actor=person, alert=alert, finding=form.cleaned_data["finding"]
+    ),
+    gettext_lazy("The check was reported; someone else decides a red card."),
+)
+answer = _handling(
+    "answer_form",
+    lambda request, alert: AnswerForm(request.POST),
+    lambda person, alert, form: actions.do_answer_alert(
+        actor=person, alert=alert, text=form.cleaned_data["text"]
+    ),
+    gettext_lazy("The unit's answer is on the record."),
+)
+dismiss = _handling(
+    "dismiss_form",
+    lambda request, alert: DismissForm(request.POST),
+    lambda person, alert, form: actions.do_dismiss_alert(
+        actor=person, alert=alert, reason=form.cleaned_data["reason"]
+    ),
+    gettext_lazy("The alert was dismissed."),
+)
+confirm = _handling(
+    "confirm_form",
+    lambda request, alert: ConfirmForm(request.POST),
+    lambda person, alert, form: actions.do_confirm_alert(
+        actor=person, alert=alert, finding=form.cleaned_data["finding"]
+    ),
+    gettext_lazy("The alert was confirmed; record its disposal."),
+)
+dispose = _handling(
+    "dispose_form",
+    lambda request, alert: _dispose_form(alert, _steps(alert), _breach(alert), request.POST),
+    lambda person, alert, form: actions.do_dispose_alert(
+        actor=person,
+        alert=alert,
+        kind=form.cleaned_data["kind"],
+        text=form.cleaned_data["text"],
+        people=form.people_chosen(),
+        responsibility=form.chosen_line(),
+    ),
+    gettext_lazy("The disposal was recorded."),
+)
+close = _handling(
+    "close_form",
+    lambda request, alert: CloseForm(request.POST),
+    lambda person, alert, form: actions.do_close_alert(
+        actor=person, alert=alert, text=form.cleaned_data["text"]
+    ),
+    gettext_lazy("The alert was closed."),
+)
 
 
 # The rules --------------------------------------------------------------------------------------------
