@@ -28,27 +28,25 @@ def flow_in_force(unit: Unit, power_code: str, *, at: datetime | None = None) ->
         f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608
         f"WHERE {table}.unit_id = %s AND {table}.power_code = %s"
     )
+    issued: list[object] = [FlowStatus.PUBLISHED.value, FlowStatus.SUPERSEDED.value]
+    tries: list[tuple[str, list[object], str]]  # (condition, its parameters, version order)
+    if at is None:
+        tries = [(f"{table}.status = %s", [FlowStatus.PUBLISHED.value], "DESC")]
+    else:
+        tries = [
+            (f"{table}.status IN (%s, %s) AND {table}.published_at <= %s", [*issued, at], "DESC"),
+            (f"{table}.status IN (%s, %s)", issued, "ASC"),
+        ]
+    found = None
     with connection.cursor() as cursor:
-        found = None
-        if at is not None:
+        for condition, params, order in tries:
             cursor.execute(
-                f"{select} AND {table}.status IN (%s, %s) AND {table}.published_at <= %s "
-                f"ORDER BY {table}.version DESC LIMIT 1",
-                [unit.pk, power_code, FlowStatus.PUBLISHED.value, FlowStatus.SUPERSEDED.value, at],
+                f"{select} AND {condition} ORDER BY {table}.version {order} LIMIT 1",
+                [unit.pk, power_code, *params],
             )
             found = cursor.fetchone()
-        if found is None and at is not None:
-            cursor.execute(
-                f"{select} AND {table}.status IN (%s, %s) ORDER BY {table}.version ASC LIMIT 1",
-                [unit.pk, power_code, FlowStatus.PUBLISHED.value, FlowStatus.SUPERSEDED.value],
-            )
-            found = cursor.fetchone()
-        if found is None and at is None:
-            cursor.execute(
-                f"{select} AND {table}.status = %s ORDER BY {table}.version DESC LIMIT 1",
-                [unit.pk, power_code, FlowStatus.PUBLISHED.value],
-            )
-            found = cursor.fetchone()
+            if found is not None:
+                break
     if found is None:
         return None
     definition = rows.build(ProcessDefinition, fields, found)

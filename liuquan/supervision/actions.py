@@ -22,6 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
+from liuquan.cases.actions import is_head
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.org import queries as org_queries
@@ -93,7 +94,7 @@ ANSWER_WORKING_DAYS = 3
 
 def heads_unit(person: Person, alert: Alert) -> bool:
     """A head (负责人) of the alert's unit: they see its confirmed alerts and answer them."""
-    return person.is_active and org_queries.scope_of(person, frozenset({Role.HEAD})).covers(alert.unit)
+    return is_head(person, alert.unit)
 
 
 def _notes(alert: Alert, notes: list[AlertNote] | None) -> list[AlertNote]:
