@@ -288,6 +288,8 @@ class SweepMark(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     value = models.BigIntegerField(default=0)
+    # Only the retired "clock" mark (the day the clock rules last ran) had a day; the clock rules now read
+    # every unalerted row past its date. Kept, and on the ledger, so old entries still verify.
     day = models.DateField(null=True, blank=True)
 
     class Meta:

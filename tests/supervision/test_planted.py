@@ -106,6 +106,14 @@ def plant(days: Days, rng: random.Random) -> list[Planted]:
 
     happy = [("accept", "pass", "张三"), ("review", "pass", "李四"), ("decide", "grant", "王五")]
     happy.append(("deliver", "done", "赵六"))
+
+    def on_days(dates: list[dt.date]) -> list[tuple[str, str, str, dt.datetime]]:
+        """The clean path, each step at 10:00 on its given day."""
+        return [
+            (step, outcome, person, at(day))
+            for (step, outcome, person), day in zip(happy, dates, strict=True)
+        ]
+
     for n in range(CLEAN):
         cases.append(Planted(f"C-{n}", "clean", chain(rng.choice(starts), happy)))
     for n in range(PER_KIND):
@@ -117,49 +125,17 @@ def plant(days: Days, rng: random.Random) -> list[Planted]:
         night = chain(start, happy)
         night[2] = (*night[2][:3], night[2][3].replace(hour=22, minute=30))
         cases.append(Planted(f"NIGHT-{n}", "night_decision", night))
-        holiday = rng.choice(holidays)
+        holiday = rng.choice(holidays)  # 决定 on a public holiday, the rest on working days around it
         review_day = days.before(holiday)
-        accept_day = days.before(review_day)
-        cases.append(
-            Planted(
-                f"HOL-{n}",
-                "holiday_decision",
-                [
-                    ("accept", "pass", "张三", at(accept_day)),
-                    ("review", "pass", "李四", at(review_day)),
-                    ("decide", "grant", "王五", at(holiday)),
-                    ("deliver", "done", "赵六", at(days.after(holiday))),
-                ],
-            )
-        )
+        hol = [days.before(review_day), review_day, holiday, days.after(holiday)]
+        cases.append(Planted(f"HOL-{n}", "holiday_decision", on_days(hol)))
         cases.append(Planted(f"OUT-{n}", "outside_list", chain(start, happy), power_code="ZZ999"))
         late_review = days.after(start, 11)  # 审查 has 10 working days
-        cases.append(
-            Planted(
-                f"LATE-{n}",
-                "late_step",
-                [
-                    ("accept", "pass", "张三", at(start)),
-                    ("review", "pass", "李四", at(late_review)),
-                    ("decide", "grant", "王五", at(days.after(late_review))),
-                    ("deliver", "done", "赵六", at(days.after(late_review, 2))),
-                ],
-            )
-        )
+        late = [start, late_review, days.after(late_review), days.after(late_review, 2)]
+        cases.append(Planted(f"LATE-{n}", "late_step", on_days(late)))
         # 审查 10, 决定 5, 送达 10 working days, each on its last day: 25 against the case's 20.
-        review, decide = days.after(start, 10), days.after(start, 15)
-        cases.append(
-            Planted(
-                f"SLOW-{n}",
-                "case_over_limit",
-                [
-                    ("accept", "pass", "张三", at(start)),
-                    ("review", "pass", "李四", at(review)),
-                    ("decide", "grant", "王五", at(decide)),
-                    ("deliver", "done", "赵六", at(days.after(start, 25))),
-                ],
-            )
-        )
+        slow = [start, days.after(start, 10), days.after(start, 15), days.after(start, 25)]
+        cases.append(Planted(f"SLOW-{n}", "case_over_limit", on_days(slow)))
         # 受理 12 working days ago: 审查 (10 days) is overdue on arrival, the case (20 days) not yet.
         accepted = days.before(today, 12 + n % 4)  # (from 16 days on, the case is near its limit too)
         cases.append(Planted(f"OVER-{n}", "arrives_overdue", [("accept", "pass", "张三", at(accepted))]))
