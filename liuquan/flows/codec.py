@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from liuquan.flows.spec import (
+    Call,
     DayKind,
     Flow,
+    Gateway,
+    GatewayKind,
     Limit,
     RiskLevel,
     RiskPoint,
+    Sanction,
     SeparationGroup,
     Step,
     StepKind,
@@ -30,6 +34,36 @@ def _limit(limit: Limit | None) -> dict[str, Any] | None:
 
 
 def encode(flow: Flow) -> dict[str, Any]:
+    data = _encode(flow)
+    # Written only when used, so that flows without them keep the stored form (and digest) they had.
+    if flow.gateways:
+        data["gateways"] = [
+            {"key": gateway.key, "name": gateway.name, "kind": gateway.kind.value}
+            for gateway in flow.gateways
+        ]
+    if flow.limit_basis:
+        data["limit_basis"] = flow.limit_basis
+    if flow.sanctions:
+        data["sanctions"] = [sanction.value for sanction in flow.sanctions]
+    if flow.max_amount is not None:
+        data["max_amount"] = flow.max_amount
+    if flow.calls:
+        data["calls"] = [
+            {"step": call.step, "power": call.power, "version": call.version, "name": call.name}
+            for call in flow.calls
+        ]
+    for raw, step in zip(data["steps"], flow.steps, strict=True):
+        if step.calls:
+            raw["calls"] = step.calls
+        if step.group:
+            raw["group"] = step.group
+    for raw, row in zip(data["transitions"], flow.transitions, strict=True):
+        if row.after is not None:
+            raw["after"] = _limit(row.after)
+    return data
+
+
+def _encode(flow: Flow) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "name": flow.name,
@@ -159,6 +193,8 @@ def decode(data: Any) -> Flow:
                 publicity=row.flag("publicity"),
                 suspends_clock=row.flag("suspends_clock"),
                 note=row.text("note"),
+                calls=row.text("calls"),
+                group=row.text("group"),
             )
         )
     transitions = []
@@ -172,6 +208,7 @@ def decode(data: Any) -> Flow:
                 kind=row.choice("kind", TransitionKind, default=TransitionKind.NEXT),
                 label=row.text("label"),
                 condition=row.text("condition"),
+                after=row.limit("after"),
             )
         )
     groups = []
@@ -200,6 +237,42 @@ def decode(data: Any) -> Flow:
                 rule=row.text("rule"),
             )
         )
+    gateways = []
+    for position, raw in enumerate(top.items("gateways")):
+        row = _Reader(raw, f"gateways[{position}]")
+        gateways.append(
+            Gateway(
+                key=row.text("key", required=True),
+                name=row.text("name"),
+                kind=row.choice("kind", GatewayKind, default=GatewayKind.PARALLEL),
+            )
+        )
+    calls = []
+    for position, raw in enumerate(top.items("calls")):
+        row = _Reader(raw, f"calls[{position}]")
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise FlowFormatError(f"calls[{position}].version: expected a version number")
+        calls.append(
+            Call(
+                step=row.text("step", required=True),
+                power=row.text("power", required=True),
+                version=version,
+                name=row.text("name"),
+            )
+        )
+    sanctions = []
+    for position, value in enumerate(top.items("sanctions")):
+        try:
+            sanctions.append(Sanction(value))
+        except ValueError:
+            allowed = ", ".join(member.value for member in Sanction)
+            raise FlowFormatError(f"sanctions[{position}]: {value!r} is not one of {allowed}") from None
+    max_amount = data.get("max_amount")
+    if max_amount is not None and (
+        not isinstance(max_amount, int) or isinstance(max_amount, bool) or max_amount < 0
+    ):
+        raise FlowFormatError("max_amount: expected a whole number of yuan, 0 or more")
     posts = top.items("posts")
     if not all(isinstance(post, str) for post in posts):
         raise FlowFormatError("posts: expected post names")
@@ -214,4 +287,9 @@ def decode(data: Any) -> Flow:
         risks=tuple(risks),
         description=top.text("description"),
         posts=tuple(posts),
+        gateways=tuple(gateways),
+        limit_basis=top.text("limit_basis"),
+        sanctions=tuple(sanctions),
+        max_amount=max_amount,
+        calls=tuple(calls),
     )

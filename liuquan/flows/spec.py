@@ -32,6 +32,8 @@ class StepKind(StrEnum):
     PUBLICITY = "publicity"  # 公示
     MEETING = "meeting"  # 上会: a collective decision
     SITE_CHECK = "site_check"  # 现场核查
+    WAIT = "wait"  # 等待: the case waits for the first of several events, a message or a time (BPMN event gateway)
+    CALL = "call"  # 调用子流程: another power's published flow, run as part of this one (BPMN call activity)
     OTHER = "other"  # 其他
 
 
@@ -49,6 +51,8 @@ STEP_KIND_NAMES: dict[StepKind, str] = {
     StepKind.PUBLICITY: "公示",
     StepKind.MEETING: "上会",
     StepKind.SITE_CHECK: "现场核查",
+    StepKind.WAIT: "等待",
+    StepKind.CALL: "调用子流程",
     StepKind.OTHER: "其他",
 }
 
@@ -66,6 +70,50 @@ class TransitionKind(StrEnum):
     SUSPEND = "suspend"  # 听证, 检测, 专家评审: the target step's time is not counted (许可法 art. 45)
     RETURN = "return"  # 退回: back to an earlier step
     TERMINATE = "terminate"  # 终止: the case ends without a decision
+
+
+class GatewayKind(StrEnum):
+    PARALLEL = "parallel"  # 并行: every outgoing branch runs (会签, 联合审查); a join waits for all incoming
+
+
+GATEWAY_KIND_NAMES: dict[GatewayKind, str] = {GatewayKind.PARALLEL: "并行"}
+
+
+class Sanction(StrEnum):
+    """行政处罚的种类 (行政处罚法 art. 9)."""
+
+    WARNING = "warning"  # 警告
+    CRITICISM = "criticism"  # 通报批评
+    FINE = "fine"  # 罚款
+    CONFISCATE_INCOME = "confiscate_income"  # 没收违法所得
+    CONFISCATE_PROPERTY = "confiscate_property"  # 没收非法财物
+    SUSPEND_LICENCE = "suspend_licence"  # 暂扣许可证件
+    LOWER_QUALIFICATION = "lower_qualification"  # 降低资质等级
+    REVOKE_LICENCE = "revoke_licence"  # 吊销许可证件
+    RESTRICT_BUSINESS = "restrict_business"  # 限制开展生产经营活动
+    STOP_PRODUCTION = "stop_production"  # 责令停产停业
+    CLOSE = "close"  # 责令关闭
+    RESTRICT_PRACTICE = "restrict_practice"  # 限制从业
+    DETENTION = "detention"  # 行政拘留
+    OTHER = "other"  # 法律、行政法规规定的其他行政处罚
+
+
+SANCTION_NAMES: dict[Sanction, str] = {
+    Sanction.WARNING: "警告",
+    Sanction.CRITICISM: "通报批评",
+    Sanction.FINE: "罚款",
+    Sanction.CONFISCATE_INCOME: "没收违法所得",
+    Sanction.CONFISCATE_PROPERTY: "没收非法财物",
+    Sanction.SUSPEND_LICENCE: "暂扣许可证件",
+    Sanction.LOWER_QUALIFICATION: "降低资质等级",
+    Sanction.REVOKE_LICENCE: "吊销许可证件",
+    Sanction.RESTRICT_BUSINESS: "限制开展生产经营活动",
+    Sanction.STOP_PRODUCTION: "责令停产停业",
+    Sanction.CLOSE: "责令关闭",
+    Sanction.RESTRICT_PRACTICE: "限制从业",
+    Sanction.DETENTION: "行政拘留",
+    Sanction.OTHER: "其他行政处罚",
+}
 
 
 class RiskLevel(StrEnum):
@@ -98,6 +146,8 @@ class Step:
     publicity: bool = False  # its result is 公示 before the flow goes on
     suspends_clock: bool = False  # time spent here is not counted (听证, 检测, 专家评审)
     note: str = ""  # the legal basis or a remark, e.g. "行政许可法第三十二条"
+    calls: str = ""  # CALL: the power code whose published flow this step runs
+    group: str = ""  # the subprocess (or called flow) the step belongs to, as drawn and exported; "" if none
 
 
 @dataclass(frozen=True)
@@ -110,6 +160,27 @@ class Transition:
     kind: TransitionKind = TransitionKind.NEXT
     label: str = ""  # as shown: "通过", "不予受理", "需补正"
     condition: str = ""  # when it applies, in words
+    after: Limit | None = None  # a timer: taken by itself once the step has waited this long (WAIT steps)
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """网关: a parallel split (every outgoing transition is taken at once) or join (the case goes on once
+    a branch has arrived from every incoming transition). Transitions name it by key like a step."""
+
+    key: str
+    name: str = ""
+    kind: GatewayKind = GatewayKind.PARALLEL
+
+
+@dataclass(frozen=True)
+class Call:
+    """A called flow pinned when the calling flow is published: its steps are inlined under the CALL step."""
+
+    step: str  # the CALL step's key
+    power: str  # the called power's code
+    version: int  # the called flow's version
+    name: str = ""  # the called flow's name
 
 
 @dataclass(frozen=True)
@@ -149,6 +220,11 @@ class Flow:
     risks: tuple[RiskPoint, ...] = ()
     description: str = ""
     posts: tuple[str, ...] = field(default=())  # lane order for drawing; steps' posts not listed go last
+    gateways: tuple[Gateway, ...] = ()
+    limit_basis: str = ""  # the key of a registered special-law limit (特别规定) the case limit rests on
+    sanctions: tuple[Sanction, ...] = ()  # 处罚: the kinds of penalty the power may impose
+    max_amount: int | None = None  # 处罚: the largest fine or confiscation in yuan (None: not bounded)
+    calls: tuple[Call, ...] = ()  # call activities inlined at publication, with the version pinned
 
     @property
     def start(self) -> str:
@@ -156,6 +232,12 @@ class Flow:
 
     def step(self, key: str) -> Step | None:
         return next((step for step in self.steps if step.key == key), None)
+
+    def gateway(self, key: str) -> Gateway | None:
+        return next((gateway for gateway in self.gateways if gateway.key == key), None)
+
+    def incoming(self, key: str) -> tuple[Transition, ...]:
+        return tuple(transition for transition in self.transitions if transition.target == key)
 
     def outgoing(self, key: str) -> tuple[Transition, ...]:
         return tuple(transition for transition in self.transitions if transition.source == key)
