@@ -11,7 +11,15 @@ column (补正, 退回) are dashed: a curve over the boxes within one lane, or t
 rounded corners that runs in the free band above or below the boxes and through the gap beside the
 target's column, so it never crosses a box; a self-loop (延期) is a small hump on the top edge's right
 end; refusals and terminations (不予受理, 终止) end in a crossed circle under their step, a normal end in
-a bullseye after the last column. Labels have a white halo, so they stay legible where lines cross.
+a bullseye after the last column. Parallel gateways are diamonds with a "+" placed like steps; a WAIT
+step's box has an hourglass, a CALL step's a thick border, a boxed "+" and the called power's code; the
+steps of one group get a dashed frame with the group's name.
+
+Labels are placed last, once every line is routed: each takes the first of its candidate places (beside
+its own line, as in the published pictures) that overlaps no box, circle or other label and has no line
+through it, or else the nearest such place around; the canvas grows to fit, and titles wrap rather than
+being cut. Boxes come from `text_width` (CJK 1 em, Latin about 0.6 em), which the tests use as well.
+Labels have a white halo, so they stay legible should a line still cross one.
 
 The output is deterministic, uses no external resources, scripts or <foreignObject>, escapes every
 user-supplied string, and keeps every font at 12px or more at natural size: pages should show it at
@@ -21,6 +29,7 @@ natural width in a horizontally scrollable box on a phone rather than shrink it 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -30,9 +39,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from liuquan.flows.spec import (
     END,
+    GATEWAY_KIND_NAMES,
     RISK_LEVEL_NAMES,
     DayKind,
     Flow,
+    Gateway,
     Limit,
     RiskLevel,
     Step,
@@ -76,11 +87,15 @@ TABLE_SIZE = 13
 
 MARGIN = 16
 TITLE_H = 44
+TITLE_LINE = 26
 LANE_LABEL_W = 112
 START_W = 72
 BOX_W = 150
-MAX_NAME_LINES = 3
 MARKERS_PER_ROW = 6
+GATEWAY_W = 44
+# A line of text spans from TEXT_ASCENT em above its baseline to TEXT_DESCENT em below (CJK fonts).
+TEXT_ASCENT = 0.88
+TEXT_DESCENT = 0.2
 INK = "#222"
 LINE = "#333"
 
@@ -124,7 +139,7 @@ def _char_em(char: str) -> float:
         return 1.0  # CJK, full-width forms, and ambiguous ones (①, …) that CJK fonts draw wide
     if char.isupper() or char in "mwMW@%":
         return 0.7
-    return 0.55
+    return 0.6
 
 
 def _ems(text: str) -> float:
@@ -132,7 +147,9 @@ def _ems(text: str) -> float:
 
 
 def text_width(text: str, size: float) -> float:
-    """The approximate drawn width in px: a CJK or full-width character is 1 em, ASCII about 0.55 em."""
+    """The estimated drawn width in px: a CJK or full-width character is 1 em, other text about 0.6 em
+    (capitals and m/w 0.7). Every label box of the drawings is computed from it, and so are the
+    layout checks in the tests."""
     return _ems(text) * size
 
 
@@ -246,11 +263,22 @@ def _case_limit_text(flow: Flow) -> str:
 
 
 def _transition_label(transition: Transition, source: Step | None) -> str:
+    """As shown on the arrow; a timer's says when it fires, "10个工作日后"."""
     if transition.label:
-        return transition.label
-    if transition.kind is TransitionKind.REJECT and source is not None and source.kind is StepKind.ACCEPT:
-        return "不予受理"
-    return _DEFAULT_LABELS.get(transition.kind, "")
+        label = transition.label
+    elif transition.kind is TransitionKind.REJECT and source is not None and source.kind is StepKind.ACCEPT:
+        label = "不予受理"
+    else:
+        label = _DEFAULT_LABELS.get(transition.kind, "")
+    timer = _timer_text(transition)
+    return f"{timer}：{label}" if timer and label else timer or label
+
+
+def _timer_text(transition: Transition) -> str:
+    after = transition.after
+    if after is None:
+        return ""
+    return f"{after.days}个{_DAY_NAMES[after.kind]}后" if after.days > 0 else "到期即"
 
 
 # --- geometry -----------------------------------------------------------------------------------
@@ -261,6 +289,7 @@ class _Node:
     key: str
     lane: int
     col: int
+    kind: str = "step"  # step | gateway | start | end
     x: float = 0.0
     y: float = 0.0
     w: float = 0.0
@@ -294,6 +323,45 @@ class _Edge:
     level: int = 0  # arcs: how many arcs it clears
     lines: list[str] = field(default_factory=list)  # the label, wrapped
     ports: dict[str, float] = field(default_factory=dict)
+    points: list[tuple[float, float]] = field(default_factory=list)  # the line as drawn (curves sampled)
+    d: str = ""
+    head: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 0.0)  # the arrowhead's tip and direction
+    extra: str = ""  # the crossed circle of a terminal edge
+
+
+@dataclass
+class _Label:
+    """A block of text to place: its lines, and the top-left corners it may take, best first."""
+
+    lines: list[str]
+    size: float
+    line_height: float
+    candidates: list[tuple[float, float]]
+    anchor: tuple[float, float]  # where it belongs: the search starts here when every candidate is taken
+    halo: bool = True
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # left, top, right, bottom once placed
+
+    @property
+    def w(self) -> float:
+        return max(text_width(line, self.size) for line in self.lines)
+
+    @property
+    def h(self) -> float:
+        return (len(self.lines) - 1) * self.line_height + (TEXT_ASCENT + TEXT_DESCENT) * self.size
+
+    def centred(self, cx: float, top: float) -> tuple[float, float]:
+        return cx - self.w / 2, top
+
+    def svg(self) -> str:
+        left, top, right, _ = self.box
+        return _text(
+            (left + right) / 2,
+            top + TEXT_ASCENT * self.size,
+            self.lines,
+            size=self.size,
+            line_height=self.line_height,
+            halo=self.halo,
+        )
 
 
 def step_id(key: str) -> str:
@@ -322,6 +390,46 @@ def _rounded(points: Sequence[tuple[float, float]], radius: float = 6) -> str:
     if len(kept) > 1:
         d += f"L{_f(kept[-1][0])} {_f(kept[-1][1])}"
     return d
+
+
+def _sample(curve: Sequence[tuple[float, float]], count: int = 12) -> list[tuple[float, float]]:
+    """A cubic Bézier curve as a polyline of `count` pieces (for label placement only)."""
+    found = [curve[0]]
+    for i in range(1, count + 1):
+        t = i / count
+        points = list(curve)
+        while len(points) > 1:  # de Casteljau
+            points = [
+                (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in itertools.pairwise(points)
+            ]
+        found.append(points[0])
+    return found
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _meets(a: Box, b: Box) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _crosses(box: Box, a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether the segment a–b runs through the box (Liang–Barsky clipping)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, a[0] - box[0]), (dx, box[2] - a[0]), (-dy, a[1] - box[1]), (dy, box[3] - a[1])):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            low = max(low, r)
+        else:
+            high = min(high, r)
+        if low > high:
+            return False
+    return True
 
 
 def _sign(value: float) -> float:
@@ -400,6 +508,10 @@ class _Chart:
         self.steps: dict[str, Step] = {}
         for step in flow.steps:
             self.steps.setdefault(step.key, step)
+        self.gateways: dict[str, Gateway] = {}
+        for gateway in flow.gateways:
+            if gateway.key not in self.steps and gateway.key != END:
+                self.gateways.setdefault(gateway.key, gateway)
         self.lanes = flow.lanes() or ("",)
         self.lane_of = {post: i for i, post in enumerate(self.lanes)}
         self.numbers = _risk_numbers(flow) if risk else {}
@@ -414,36 +526,71 @@ class _Chart:
         self.lane_tops: list[float] = []
         self.lane_heights: list[float] = []
         self.lane_labels = [
-            wrap_text(post or UNASSIGNED_LANE, LANE_LABEL_W - 16, LANE_SIZE, max_lines=6, balance=True)
+            wrap_text(post or UNASSIGNED_LANE, LANE_LABEL_W - 16, LANE_SIZE, balance=True)
             for post in self.lanes
         ]
+        self.labels: list[_Label] = []
+        self.node_labels: dict[str, list[_Label]] = {}  # start, end, gateways, groups: drawn with them
         self._place_columns()
         self._classify()
         self._size_boxes()
         self._place()
+        self._route()
+        self._place_labels()
 
     # columns and routes
 
+    def _order(self) -> list[str]:
+        """Steps in display order, each gateway right after the last of its sources (or, when it has
+        none drawn yet, before the first of its targets), so its forward edges point the right way."""
+        order = list(self.steps)
+        pending = list(self.gateways)
+        transitions = self.flow.transitions
+        while pending:
+            for key in pending:
+                sources = [t.source for t in transitions if t.target == key and t.source != key]
+                if sources and all(source in order or source not in self.gateways for source in sources):
+                    known = [order.index(source) for source in sources if source in order]
+                    order.insert(max(known, default=-1) + 1, key)
+                    break
+            else:  # only gateways fed by other pending gateways, or by none: the first goes before its targets
+                key = pending[0]
+                targets = [
+                    order.index(t.target) for t in transitions if t.source == key and t.target in order
+                ]
+                order.insert(min(targets, default=len(order)), key)
+            pending.remove(key)
+        return order
+
     def _place_columns(self) -> None:
-        index = {key: i for i, key in enumerate(self.steps)}
-        preds: dict[str, list[str]] = {key: [] for key in self.steps}
+        order = self._order()
+        index = {key: i for i, key in enumerate(order)}
+        preds: dict[str, list[str]] = {key: [] for key in order}
+        succs: dict[str, list[str]] = {key: [] for key in order}
         for transition in self.flow.transitions:
             source, target = transition.source, transition.target
             if source in index and target in index and index[target] > index[source]:
                 preds[target].append(source)
+                succs[source].append(target)
         taken: set[tuple[int, int]] = set()
         previous = -1
-        for key, step in self.steps.items():
-            lane = self.lane_of[step.post]
+        for key in order:
+            step = self.steps.get(key)
+            if step is not None:
+                lane = self.lane_of[step.post]
+            else:  # a gateway: in the lane of its first source, or else of its first target step
+                near = [self.nodes[p].lane for p in preds[key]]
+                near += [self.lane_of[self.steps[t].post] for t in succs[key] if t in self.steps]
+                lane = near[0] if near else 0
             col = max((self.nodes[p].col + 1 for p in preds[key]), default=previous + 1)
-            while (lane, col) in taken:  # two steps of one post never share a cell
+            while (lane, col) in taken:  # two nodes of one lane never share a cell
                 col += 1
             taken.add((lane, col))
-            self.nodes[key] = _Node(key, lane, col)
+            self.nodes[key] = _Node(key, lane, col, "step" if step is not None else "gateway")
             previous = col
         if self.flow.steps:
             first = self.nodes[self.flow.start]
-            self.start = _Node("start", first.lane, -1)
+            self.start = _Node("start", first.lane, -1, "start")
         self.columns = max((node.col for node in self.nodes.values()), default=-1) + 1
         self.occupied = {(node.lane, node.col) for node in self.nodes.values()}
 
@@ -455,11 +602,11 @@ class _Chart:
             source = self.nodes.get(transition.source)
             if source is None:
                 continue  # validation reports it; there is nothing to draw it from
-            label = _transition_label(transition, self.steps[transition.source])
+            label = _transition_label(transition, self.steps.get(transition.source))
             target = None if transition.target == END else self.nodes.get(transition.target)
             if transition.target == END and transition.kind not in _TERMINAL_KINDS:
                 if self.end is None:
-                    self.end = _Node("end", source.lane, self.columns)
+                    self.end = _Node("end", source.lane, self.columns, "end")
                 self.edges.append(_Edge(i, transition, "forward", source, self.end, label))
             elif target is None:
                 self.edges.append(_Edge(i, transition, "terminal", source, None, label or transition.target))
@@ -503,8 +650,11 @@ class _Chart:
                 edge_label_width = min(self.gap - 8, 5 * SMALL_SIZE)
             else:
                 edge_label_width = 8 * SMALL_SIZE
-            edge.lines = (
-                wrap_text(edge.label, edge_label_width, SMALL_SIZE, balance=True) if edge.label else []
+            timer = _timer_text(edge.transition) if edge.transition is not None else ""
+            rest = edge.label.removeprefix(timer).removeprefix("：") if timer else edge.label
+            # a timer's time keeps a line of its own ("10个工作日后", then the outcome)
+            edge.lines = ([timer + "："] if timer and rest else [timer] if timer else []) + (
+                wrap_text(rest, edge_label_width, SMALL_SIZE, balance=True) if rest else []
             )
 
     @staticmethod
@@ -516,9 +666,7 @@ class _Chart:
 
     def _name_lines(self, step: Step) -> list[str]:
         if step.key not in self.name_lines:
-            self.name_lines[step.key] = wrap_text(
-                step.name or step.key, BOX_W - 16, NAME_SIZE, max_lines=MAX_NAME_LINES, balance=True
-            )
+            self.name_lines[step.key] = wrap_text(step.name or step.key, BOX_W - 16, NAME_SIZE, balance=True)
         return self.name_lines[step.key]
 
     def _badges(self, step: Step) -> list[str]:
@@ -532,13 +680,20 @@ class _Chart:
             if on
         ]
 
-    def _content(self, step: Step) -> tuple[float, float, float, float]:
-        """Heights of the marker rows, name lines, limit line and badge row of one step's box."""
+    def _content(self, step: Step) -> tuple[float, float, float, float, float]:
+        """Heights of the marker rows, name lines, limit and called-power lines, badge row and the
+        kind's symbol row (WAIT, CALL) of one step's box."""
         markers = math.ceil(len(self.numbers.get(step.key, ())) / MARKERS_PER_ROW) * 24
         names = len(self._name_lines(step)) * 19
-        limit = 17 if step.limit is not None else 0
+        lines = 17 * ((step.limit is not None) + bool(self._calls_lines(step)))
         badges = 24 if self._badges(step) else 0
-        return markers, names, limit, badges
+        symbol = 20 if step.kind in (StepKind.WAIT, StepKind.CALL) else 0
+        return markers, names, lines, badges, symbol
+
+    def _calls_lines(self, step: Step) -> list[str]:
+        if step.kind is not StepKind.CALL or not step.calls:
+            return []
+        return [f"调用：{step.calls}"]
 
     def _size_boxes(self) -> None:
         heights = [sum(self._content(step)) for step in self.steps.values()]
@@ -581,7 +736,11 @@ class _Chart:
             self.lane_heights.append(height)
             box_top = y + tops[lane] + (height - needed) / 2
             for node in self.nodes.values():
-                if node.lane == lane:
+                if node.lane == lane and node.kind == "gateway":
+                    node.x, node.y = self._col_left(node.col) + (BOX_W - GATEWAY_W) / 2, box_top
+                    node.y += (self.box_h - GATEWAY_W) / 2
+                    node.w = node.h = GATEWAY_W
+                elif node.lane == lane:
                     node.x, node.y, node.w, node.h = self._col_left(node.col), box_top, BOX_W, self.box_h
             for circle, r in ((self.start, 12.0), (self.end, 13.0)):
                 if circle is not None and circle.lane == lane:
@@ -642,7 +801,9 @@ class _Chart:
         for (node, side), items in sides.items():
             items.sort(key=lambda item: item[0])
             n = len(items)
-            if side in ("right", "left"):
+            if node.kind != "step":  # circles and diamonds: every line at a vertex
+                spots = [node.cy if side in ("right", "left") else node.cx] * n
+            elif side in ("right", "left"):
                 if node in (self.start, self.end):
                     spots = [node.cy] * n
                 else:
@@ -664,7 +825,7 @@ class _Chart:
         for (node, side), items in sides.items():
             # a box's only way in, from the same lane: enter at the height it left, without a jog
             edge = items[0][1]
-            if side == "left" and len(items) == 1 and node is not self.end and edge.source.lane == node.lane:
+            if side == "left" and len(items) == 1 and node.kind == "step" and edge.source.lane == node.lane:
                 edge.ports["ty"] = edge.ports["sy"]
 
     # drawing
@@ -716,57 +877,210 @@ class _Chart:
         y2 = t.y - 12 - 6 * self._slot(("top", t.lane))
         return [(sx, s.bottom), (sx, y1), (xv, y1), (xv, y2), (tx, y2), (tx, t.y)]
 
-    def _edge_svg(self, edge: _Edge) -> tuple[str, str]:
-        """The edge's path and arrowhead, and its label (drawn last, over every line)."""
+    def _route(self) -> None:
+        """Every edge's line and arrowhead, and its label's candidate places; then the group frames."""
+        self.slots = {}
+        self.edge_labels: dict[int, _Label] = {}
+        self.terminals: dict[int, tuple[float, float, float]] = {}  # edge index → the crossed circle
+        for edge in self.edges:
+            candidates = self._route_edge(edge)
+            if edge.lines:
+                label = _Label(edge.lines, SMALL_SIZE, 15, [], anchor=edge.points[len(edge.points) // 2])
+                label.candidates = [c(label) for c in candidates] + self._along(edge.points, label)
+                self.edge_labels[edge.index] = label
+        self.frames: list[tuple[str, tuple[float, float, float, float]]] = []
+        for name in dict.fromkeys(step.group for step in self.steps.values() if step.group):
+            members = [self.nodes[key] for key, step in self.steps.items() if step.group == name]
+            box = (
+                min(node.x for node in members) - 10,
+                min(node.y for node in members) - 24,
+                max(node.right for node in members) + 10,
+                max(node.bottom for node in members) + 10,
+            )
+            self.frames.append((name, box))
+
+    def _route_edge(self, edge: _Edge) -> list[Callable[[_Label], tuple[float, float]]]:
+        """Sets the edge's line; returns where its label would best go (top-left corners, given the
+        label's size), best first."""
         s = edge.source
-        lines = edge.lines
-        label = ""
-        extra = ""
+        n = len(edge.lines)
         if edge.route in ("forward", "cross"):
             points = self._route_forward(edge) if edge.route == "forward" else self._route_cross(edge)
-            d = _rounded(points)
+            edge.d, edge.points = _rounded(points), points
             (px, py), (x, y) = points[-2], points[-1]
-            dx, dy = x - px, y - py
-            if lines and edge.route == "forward":
-                y0 = edge.ports["sy"] - 5 - 15 * (len(lines) - 1)
-                label = _text(
-                    s.right + 6, y0, lines, size=SMALL_SIZE, anchor="start", line_height=15, halo=True
-                )
-            elif lines:  # on the middle of the run through the gap
-                xv, y1, y2 = points[2][0], points[2][1], points[3][1]
-                y0 = (y1 + y2) / 2 + 4 - 7.5 * (len(lines) - 1)
-                label = _text(xv, y0, lines, size=SMALL_SIZE, line_height=15, halo=True)
-        elif edge.route == "terminal":
+            edge.head = (x, y, x - px, y - py)
+            if edge.route == "forward":
+                sy = edge.ports["sy"]
+                return [lambda label: (s.right + 6, sy - 3 - label.h)]
+            xv, y1, y2 = points[2][0], points[2][1], points[3][1]
+            mid = (y1 + y2) / 2
+            return [
+                lambda label: (xv + 5, mid - label.h / 2),
+                lambda label: (xv - 5 - label.w, mid - label.h / 2),
+            ]
+        if edge.route == "terminal":
             x0, cy, r = edge.ports["sx"], s.bottom + 30, 8.0
-            d, (x, y), (dx, dy) = f"M{_f(x0)} {_f(s.bottom)}V{_f(cy - r - 1)}", (x0, cy - r - 1), (0, 1)
-            extra = _terminal_circle(x0, cy, r)
-            if lines:
-                label = _text(x0, cy + r + 15, lines, size=SMALL_SIZE, line_height=15, halo=True)
-        elif edge.route == "loop":
+            edge.d = f"M{_f(x0)} {_f(s.bottom)}V{_f(cy - r - 1)}"
+            edge.points = [(x0, s.bottom), (x0, cy - r - 1)]
+            edge.head = (x0, cy - r - 1, 0.0, 1.0)
+            self.terminals[edge.index] = (x0, cy, r)
+            return [
+                lambda label: label.centred(x0, cy + r + 3),
+                lambda label: (x0 + r + 4, cy - label.h / 2),
+                lambda label: (x0 - r - 4 - label.w, cy - label.h / 2),
+            ]
+        if edge.route == "loop":
             # a hump on the top edge's right end, clear of the arc ports and of the right side's exits
             x0, x1, lift = s.right - 10, s.right - 36, 36.0
             curve = ((x0, s.y), (x0, s.y - lift), (x1, s.y - lift), (x1, s.y))
-            d = "M{} {}C{} {} {} {} {} {}".format(*(_f(v) for p in curve for v in p))
-            (x, y), (dx, dy) = curve[3], (0.0, 1.0)
-            if lines:
-                y0 = s.y - 16 - 15 * (len(lines) - 1)
-                label = _text(s.right, y0, lines, size=SMALL_SIZE, anchor="start", line_height=15, halo=True)
-        else:  # an arc back along one lane, over the boxes between
-            t = self._target(edge)
-            sx, tx = edge.ports["sx"], edge.ports["tx"]
-            height = self._arc_height(edge.level)
-            lift = height * 4 / 3  # a cubic with both handles at one height peaks at 3/4 of it
-            curve = ((sx, s.y), (sx, s.y - lift), (tx, t.y - lift), (tx, t.y))
-            d = "M{} {}C{} {} {} {} {} {}".format(*(_f(v) for p in curve for v in p))
-            (x, y), (dx, dy) = curve[3], (0.0, 1.0)
-            if lines:
-                y0 = s.y - height - 5 - 15 * (len(lines) - 1)
-                label = _text((sx + tx) / 2, y0, lines, size=SMALL_SIZE, line_height=15, halo=True)
-        return self._edge_group(edge, d, x, y, dx, dy, extra=extra), label
+            edge.d = "M{} {}C{} {} {} {} {} {}".format(*(_f(v) for p in curve for v in p))
+            edge.points = _sample(curve)
+            edge.head = (x1, s.y, 0.0, 1.0)
+            peak = s.y - lift * 3 / 4
+            return [
+                lambda label: (s.right, s.y - 16 - 15 * (n - 1) - TEXT_ASCENT * SMALL_SIZE),
+                lambda label: label.centred((x0 + x1) / 2, peak - 3 - label.h),
+                lambda label: (x0 + 4, peak - label.h - 3),
+            ]
+        # an arc back along one lane, over the boxes between
+        t = self._target(edge)
+        sx, tx = edge.ports["sx"], edge.ports["tx"]
+        height = self._arc_height(edge.level)
+        lift = height * 4 / 3  # a cubic with both handles at one height peaks at 3/4 of it
+        curve = ((sx, s.y), (sx, s.y - lift), (tx, t.y - lift), (tx, t.y))
+        edge.d = "M{} {}C{} {} {} {} {} {}".format(*(_f(v) for p in curve for v in p))
+        edge.points = _sample(curve)
+        edge.head = (tx, t.y, 0.0, 1.0)
+        peak = s.y - height
+        return [
+            lambda label: label.centred((sx + tx) / 2, peak - 3 - label.h),
+            lambda label: label.centred((sx + tx) / 2, peak + 3),
+            lambda label: (min(sx, tx) + 6, peak + 3),
+            lambda label: (max(sx, tx) - 6 - label.w, peak + 3),
+        ]
 
-    def _edge_group(
-        self, edge: _Edge, d: str, x: float, y: float, dx: float, dy: float, extra: str = ""
-    ) -> str:
+    @staticmethod
+    def _along(points: Sequence[tuple[float, float]], label: _Label) -> list[tuple[float, float]]:
+        """Places beside each straight run of a line: above and below a level one, either side of an
+        upright one, at its middle first."""
+        found: list[tuple[float, float]] = []
+        w, h = label.w, label.h
+        for (ax, ay), (bx, by) in itertools.pairwise(points):
+            if math.dist((ax, ay), (bx, by)) < 12 or (ax != bx and ay != by):
+                continue
+            for share in (0.5, 0.3, 0.7, 0.12, 0.88):
+                x, y = ax + (bx - ax) * share, ay + (by - ay) * share
+                if ay == by:
+                    found += [(x - w / 2, y - 3 - h), (x - w / 2, y + 3)]
+                else:
+                    found += [(x + 5, y - h / 2), (x - 5 - w, y - h / 2)]
+        return found
+
+    def _all_nodes(self) -> list[_Node]:
+        return [*self.nodes.values(), *(node for node in (self.start, self.end) if node is not None)]
+
+    def _place_labels(self) -> None:
+        """Every label where it overlaps no box, circle or other label, and where the fewest lines run
+        through it: its best free candidate, or else the nearest free place around it."""
+        pad = 3.0
+        obstacles = [
+            (node.x - pad, node.y - pad, node.right + pad, node.bottom + pad) for node in self._all_nodes()
+        ]
+        obstacles += [
+            (x - r - pad, y - r - pad, x + r + pad, y + r + pad) for x, y, r in self.terminals.values()
+        ]
+        segments = [
+            (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]), a, b)
+            for edge in self.edges
+            for a, b in itertools.pairwise(edge.points)
+        ]
+        area = (MARGIN + LANE_LABEL_W + 4, self.top + 2, math.inf, self.bottom - 2)
+        for node, name in ((self.start, "开始"), (self.end, "办结")):
+            if node is not None:
+                label = _Label([name], SMALL_SIZE, 15, [], (node.cx, node.bottom), halo=False)
+                label.candidates = [
+                    label.centred(node.cx, node.bottom + 3),
+                    label.centred(node.cx, node.y - 3 - label.h),
+                    (node.right + 4, node.cy - label.h / 2)
+                    if node is self.end
+                    else (node.x - 4 - label.w, node.cy - label.h / 2),
+                ]
+                self.node_labels[node.key] = [label]
+        for key, gateway in self.gateways.items():
+            node = self.nodes[key]
+            if gateway.name:
+                lines = wrap_text(gateway.name, BOX_W, SMALL_SIZE, balance=True)
+                label = _Label(lines, SMALL_SIZE, 15, [], (node.cx, node.bottom), halo=True)
+                label.candidates = [
+                    label.centred(node.cx, node.bottom + 3),
+                    label.centred(node.cx, node.y - 3 - label.h),
+                ]
+                self.node_labels[key] = [label]
+        for i, (name, (left, top, right, bottom)) in enumerate(self.frames):
+            lines = wrap_text(name, right - left - 12, SMALL_SIZE)
+            label = _Label(lines, SMALL_SIZE, 15, [], (left, top), halo=True)
+            label.candidates = [
+                (left + 6, top + 3),
+                (right - 6 - label.w, top + 3),
+                (left + 6, top - 3 - label.h),
+                (left + 6, bottom + 3),
+            ]
+            self.node_labels[f"frame-{i}"] = [label]
+        placed: list[tuple[float, float, float, float]] = []
+        labels = [label for group in self.node_labels.values() for label in group]
+        labels += list(self.edge_labels.values())
+        for label in labels:
+            label.box = self._choose(label, area, obstacles + placed, segments)
+            placed.append(label.box)
+        if labels:
+            self.right = max(self.right, max(label.box[2] for label in labels) + 8)
+
+    @staticmethod
+    def _choose(
+        label: _Label,
+        area: tuple[float, float, float, float],
+        taken: list[tuple[float, float, float, float]],
+        segments: list[tuple[float, float, float, float, tuple[float, float], tuple[float, float]]],
+    ) -> tuple[float, float, float, float]:
+        w, h = label.w, label.h
+        ax, ay = label.anchor
+
+        def around() -> Iterable[tuple[float, float]]:
+            for radius in range(10, 400, 10):
+                for k in range(-radius, radius + 1, 10):
+                    for dx, dy in ((k, -radius), (k, radius), (-radius, k), (radius, k)):
+                        yield ax + dx - w / 2, ay + dy - h / 2
+
+        best: tuple[float, float, float, float] | None = None
+        best_cost = math.inf
+        for i, (x, y) in enumerate(itertools.chain(label.candidates, around())):
+            if best is not None and i > len(label.candidates) + 400:
+                break
+            box = (x, y, x + w, y + h)
+            if x < area[0] or y < area[1] or box[3] > area[3]:
+                continue
+            if any(_meets(box, other) for other in taken):
+                continue
+            crossing = sum(
+                1
+                for left, top, right, bottom, a, b in segments
+                if left < box[2]
+                and right > box[0]
+                and top < box[3]
+                and bottom > box[1]
+                and _crosses(box, a, b)
+            )
+            cost = crossing * 10000 + i
+            if cost < best_cost:
+                best, best_cost = box, cost
+                if not crossing:
+                    break
+        if best is None:  # nowhere free inside: out to the right of everything
+            x = max(other[2] for other in taken) + 8
+            best = (x, ay - h / 2, x + w, ay + h / 2)
+        return best
+
+    def _edge_group(self, edge: _Edge) -> str:
         transition = edge.transition
         kind = transition.kind if transition is not None else TransitionKind.NEXT
         dashed = kind in _DASHED_KINDS or edge.route in ("arc", "cross")
@@ -776,10 +1090,12 @@ class _Chart:
                 f" data-source={_attr(transition.source)} data-target={_attr(transition.target)}"
                 f" data-outcome={_attr(transition.outcome)}"
             )
+            if transition.after is not None:
+                attrs += ' data-timer="true"'
         dash = ' stroke-dasharray="6 4"' if dashed else ""
         return (
-            f'<g {attrs}><path d="{d}" fill="none" stroke="{LINE}" stroke-width="1.5"{dash}/>'
-            f"{_arrowhead(x, y, dx, dy)}{extra}</g>"
+            f'<g {attrs}><path d="{edge.d}" fill="none" stroke="{LINE}" stroke-width="1.5"{dash}/>'
+            f"{_arrowhead(*edge.head)}</g>"
         )
 
     def _step_svg(self, step: Step) -> str:
@@ -788,17 +1104,22 @@ class _Chart:
         level = _highest(level for _, level in numbers)
         attrs = f"id={_attr(step_id(step.key))} class={_attr('step step-' + step.kind.value)}"
         attrs += f" data-step={_attr(step.key)} data-kind={_attr(step.kind.value)}"
+        if step.group:
+            attrs += f" data-group={_attr(step.group)}"
         if self.risk:
             attrs += f' data-risk-level="{level.value if level else "none"}"'
             fill, stroke, width = RISK_TINTS[level], RISK_COLORS[level], 2.5
         else:
             fill, stroke, width = "#fff", LINE, 1.5
+        if step.kind is StepKind.CALL:
+            width = 4.0  # a call activity's thick border (BPMN)
         tooltip = "，".join(
             part
             for part in (
                 step.name,
                 step.post or UNASSIGNED_LANE,
                 limit_text(step.limit) if step.limit else "",
+                f"调用{step.calls}的流程" if step.kind is StepKind.CALL and step.calls else "",
                 step.note,
             )
             if part
@@ -806,10 +1127,9 @@ class _Chart:
         parts = [
             f"<g {attrs}><title>{_esc(tooltip)}</title>",
             f'<rect x="{_f(node.x)}" y="{_f(node.y)}" width="{_f(node.w)}" height="{_f(node.h)}" rx="8" '
-            f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"/>',
+            f'fill="{fill}" stroke="{stroke}" stroke-width="{_f(width)}"/>',
         ]
-        markers, names, limit, badges = self._content(step)
-        y = node.y + (node.h - (markers + names + limit + badges)) / 2
+        y = node.y + (node.h - sum(self._content(step))) / 2
         for row in range(0, len(numbers), MARKERS_PER_ROW):
             chunk = numbers[row : row + MARKERS_PER_ROW]
             for i, (number, risk_level) in enumerate(chunk):
@@ -818,10 +1138,10 @@ class _Chart:
             y += 24
         name_lines = self._name_lines(step)
         parts.append(_text(node.cx, y + 14.5, name_lines, size=NAME_SIZE, line_height=19, bold=True))
-        y += names
-        if step.limit is not None:
-            parts.append(_text(node.cx, y + 13, [limit_text(step.limit)], size=SMALL_SIZE, fill="#444"))
-            y += limit
+        y += len(name_lines) * 19
+        for line in ([limit_text(step.limit)] if step.limit is not None else []) + self._calls_lines(step):
+            parts.append(_text(node.cx, y + 13, [line], size=SMALL_SIZE, fill="#444"))
+            y += 17
         badge_names = self._badges(step)
         widths = [text_width(name, SMALL_SIZE) + 12 for name in badge_names]
         x = node.cx - (sum(widths) + 4 * (len(widths) - 1)) / 2
@@ -833,6 +1153,29 @@ class _Chart:
                 + "</g>"
             )
             x += w + 4
+        if badge_names:
+            y += 24
+        if step.kind is StepKind.WAIT:
+            parts.append(_hourglass(node.cx, y + 3))
+        elif step.kind is StepKind.CALL:
+            parts.append(_call_marker(node.cx, y + 3))
+        parts.append("</g>")
+        return "".join(parts)
+
+    def _gateway_svg(self, gateway: Gateway) -> str:
+        node = self.nodes[gateway.key]
+        cx, cy, r = node.cx, node.cy, node.w / 2
+        points = f"{_f(cx)},{_f(node.y)} {_f(node.right)},{_f(cy)} {_f(cx)},{_f(node.bottom)} {_f(node.x)},{_f(cy)}"
+        name = gateway.name or f"{GATEWAY_KIND_NAMES[gateway.kind]}网关"
+        arm = r * 0.45
+        parts = [
+            f'<g id={_attr(gateway_id(gateway.key))} class="gateway gateway-{gateway.kind.value}" '
+            f"data-gateway={_attr(gateway.key)}><title>{_esc(name)}</title>",
+            f'<polygon points="{points}" fill="#fff" stroke="{LINE}" stroke-width="1.5"/>',
+            f'<path d="M{_f(cx - arm)} {_f(cy)}H{_f(cx + arm)}M{_f(cx)} {_f(cy - arm)}V{_f(cy + arm)}" '
+            f'stroke="{LINE}" stroke-width="3"/>',
+        ]
+        parts.extend(label.svg() for label in self.node_labels.get(gateway.key, []))
         parts.append("</g>")
         return "".join(parts)
 
@@ -861,31 +1204,65 @@ class _Chart:
                 _text(self._col_left(0), y, ["尚未定义环节"], size=NAME_SIZE, anchor="start", fill="#666")
             )
             return parts
-        labels: list[str] = []
-        self.slots = {}
+        for i, (name, (left, top, right, bottom)) in enumerate(self.frames):
+            parts.append(
+                f'<g class="group" data-group={_attr(name)}><rect x="{_f(left)}" y="{_f(top)}" '
+                f'width="{_f(right - left)}" height="{_f(bottom - top)}" rx="12" fill="none" stroke="#666" '
+                f'stroke-width="1.2" stroke-dasharray="8 4"/>'
+                + "".join(label.svg() for label in self.node_labels[f"frame-{i}"])
+                + "</g>"
+            )
         parts.append('<g class="transitions">')
-        for edge in self.edges:
-            path, label = self._edge_svg(edge)
-            parts.append(path)
-            if label:
-                labels.append(label)
+        parts.extend(self._edge_group(edge) for edge in self.edges)
         parts.append("</g>")
-        for circle, name in ((self.start, "开始"), (self.end, "办结")):
+        for edge in self.edges:
+            if edge.index in self.terminals:
+                x, y, r = self.terminals[edge.index]
+                label = self.edge_labels.get(edge.index)
+                parts.append(
+                    f'<g class="terminal" data-outcome={_attr(edge.transition.outcome if edge.transition else "")}>'
+                    + _terminal_circle(x, y, r)
+                    + (label.svg() if label else "")
+                    + "</g>"
+                )
+        for circle in (self.start, self.end):
             if circle is None:
                 continue
             shape = _start_circle if circle is self.start else _end_circle
             parts.append(
                 f'<g class="{circle.key}" id="flow-{circle.key}">{shape(circle.cx, circle.cy, circle.w / 2)}'
-                + _text(circle.cx, circle.bottom + 16, [name], size=SMALL_SIZE)
+                + "".join(label.svg() for label in self.node_labels.get(circle.key, []))
                 + "</g>"
             )
         parts.append('<g class="steps">')
         parts.extend(self._step_svg(step) for step in self.steps.values())
+        parts.extend(self._gateway_svg(gateway) for gateway in self.gateways.values())
         parts.append("</g>")
         parts.append('<g class="transition-labels">')
-        parts.extend(labels)
+        parts.extend(label.svg() for index, label in self.edge_labels.items() if index not in self.terminals)
         parts.append("</g>")
         return parts
+
+
+def _hourglass(x: float, y: float) -> str:
+    """The WAIT step's symbol: an hourglass (the case waits for an event or a time)."""
+    return (
+        f'<path class="wait-marker" d="M{_f(x - 6)} {_f(y)}H{_f(x + 6)}L{_f(x - 6)} {_f(y + 14)}H{_f(x + 6)}Z" '
+        f'fill="none" stroke="{LINE}" stroke-width="1.5" stroke-linejoin="round"/>'
+    )
+
+
+def _call_marker(x: float, y: float) -> str:
+    """The CALL step's symbol: a boxed "+" (a call activity collapsed, BPMN)."""
+    return (
+        f'<path class="call-marker" d="M{_f(x - 7)} {_f(y)}h14v14h-14ZM{_f(x - 4)} {_f(y + 7)}h8M{_f(x)} '
+        f'{_f(y + 3)}v8" fill="none" stroke="{LINE}" stroke-width="1.5"/>'
+    )
+
+
+def gateway_id(key: str) -> str:
+    """The id of a gateway's group in both drawings: "gateway-<key>", whitespace made "_"."""
+    return "gateway-" + re.sub(r"\s", "_", key)
 
 
 # --- legend and risk table ----------------------------------------------------------------------
@@ -1024,11 +1401,18 @@ def _summary(flow: Flow) -> str:
 
 
 def _render(flow: Flow, *, heading: str, risk: bool) -> str:
-    chart = _Chart(flow, risk=risk, top=MARGIN + TITLE_H)
-    width = max(chart.right + MARGIN, 480.0)
-    if risk:
-        width = max(width, TABLE_MIN_W + 2 * MARGIN)
-    width = math.ceil(width)
+    title_lines = [heading]
+    while True:  # the title wraps, never cut; the chart moves down for every extra line
+        chart = _Chart(flow, risk=risk, top=MARGIN + TITLE_H + TITLE_LINE * (len(title_lines) - 1))
+        width = max(chart.right + MARGIN, 480.0)
+        if risk:
+            width = max(width, TABLE_MIN_W + 2 * MARGIN)
+        width = math.ceil(width)
+        wrapped = wrap_text(heading, width - 2 * MARGIN, TITLE_SIZE, balance=True)
+        if len(wrapped) <= len(title_lines):
+            title_lines = wrapped
+            break
+        title_lines = wrapped
     body = chart.svg(width)
     legend, y = _legend(flow, risk=risk, y=chart.bottom + 10, width=width)
     body.extend(legend)
@@ -1036,14 +1420,15 @@ def _render(flow: Flow, *, heading: str, risk: bool) -> str:
         table, y = _risk_table(flow, y=y + 8, width=width)
         body.extend(table)
     height = math.ceil(y + MARGIN)
-    title_lines = wrap_text(heading, width - 2 * MARGIN, TITLE_SIZE, max_lines=1)
     kind = "risk-map" if risk else "flow-chart"
     head = (
         f'<svg xmlns="{SVG_NS}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'class="liuquan-{kind}" font-family="{FONT_FAMILY}" font-size="{NAME_SIZE}" fill="{INK}">'
         f"<title>{_esc(heading)}</title><desc>{_esc(_summary(flow))}</desc>"
         f'<rect width="{width}" height="{height}" fill="#fff"/>'
-        + _text(width / 2, MARGIN + 22, title_lines, size=TITLE_SIZE, bold=True)
+        + '<g class="title">'
+        + _text(width / 2, MARGIN + 22, title_lines, size=TITLE_SIZE, line_height=TITLE_LINE, bold=True)
+        + "</g>"
     )
     return head + "".join(body) + "</svg>\n"
 

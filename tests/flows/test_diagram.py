@@ -458,7 +458,7 @@ def test_risk_map_of_a_flow_without_risks() -> None:
 
 @pytest.mark.parametrize(
     ("text", "size", "width"),
-    [("受理", 10, 20), ("abc", 10, 16.5), ("≤5个工作日", 12, 12 * 5.55)],
+    [("受理", 10, 20), ("abc", 10, 18), ("≤5个工作日", 12, 12 * 5.6)],
 )
 def test_text_width_counts_cjk_as_one_em(text: str, size: float, width: float) -> None:
     assert text_width(text, size) == pytest.approx(width)
