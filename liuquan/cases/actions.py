@@ -29,12 +29,14 @@ from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, 
 from liuquan.cases.watchers import Change
 from liuquan.core import limits, rows
 from liuquan.core.actions import ActRecorder, action
+from liuquan.core.calendar import WorkCalendar
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.flows import queries as flow_queries
-from liuquan.flows.models import ProcessDefinition
+from liuquan.flows import tokens
+from liuquan.flows.models import FlowStatus, ProcessDefinition
 from liuquan.flows.spec import DayKind, Flow, Limit, StepKind, TransitionKind
 from liuquan.org import queries as org_queries
-from liuquan.org.actions import PUBLIC_USERNAME, SYSTEM_USERNAME
+from liuquan.org.actions import PUBLIC_USERNAME, SYSTEM_USERNAME, system_person
 from liuquan.org.models import Person, Post, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
 
@@ -157,10 +159,28 @@ def _warn_share(unit_id: int) -> float:
     return watcher.warn_share(unit_id) if watcher is not None else engine.WARN_SHARE
 
 
-def _open_step(case: Case) -> CaseStep | None:
+def _open_step(case: Case, step: str = "") -> CaseStep | None:
+    """The open row of `step` (of the latest open step when not given): a case split into parallel
+    branches has one open row per branch."""
     if case.working_steps is not None:
-        return next((row for row in reversed(case.working_steps) if row.completed_at is None), None)
-    return CaseStep.objects.filter(case=case, completed_at__isnull=True).order_by("-position").first()
+        return next(
+            (
+                row
+                for row in reversed(case.working_steps)
+                if row.completed_at is None and (not step or row.step == step)
+            ),
+            None,
+        )
+    found = CaseStep.objects.filter(case=case, completed_at__isnull=True)
+    if step:
+        found = found.filter(step=step)
+    return found.order_by("-position").first()
+
+
+def _open_rows(case: Case) -> list[CaseStep]:
+    if case.working_steps is not None:
+        return [row for row in case.working_steps if row.completed_at is None]
+    return list(CaseStep.objects.filter(case=case, completed_at__isnull=True).order_by("position"))
 
 
 def load_locked(pk: int) -> Case:
@@ -577,11 +597,12 @@ def _refuse(refused: engine.Refused, case: Case) -> CaseRefused:
     )
 
 
-def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
-    """Take the current step into one's own inbox (it stays open to the post until then). A claim by
-    someone without the step's post is refused and on the record for supervision."""
+def do_claim_step(*, actor: Person, case: Case, step: str = "") -> CaseStep:
+    """Take the current step (or, in a case split into parallel branches, `step`) into one's own inbox
+    (it stays open to the post until then). A claim by someone without the step's post is refused and on
+    the record for supervision."""
     try:
-        return _claim_step(actor, case)
+        return _claim_step(actor, case, step)
     except Forbidden as exc:
         refused = engine.Refused(engine.Refusal.NOT_AUTHORISED, exc.message, exc.message_en)
         _record_refusal(
@@ -591,10 +612,12 @@ def do_claim_step(*, actor: Person, case: Case) -> CaseStep:
         raise
 
 
-def _claim_step(actor: Person, case: Case) -> CaseStep:
+def _claim_step(actor: Person, case: Case, step: str) -> CaseStep:
     with action("cases.claim", actor=actor) as act:
         locked = load_locked(case.pk)
-        row = _open_step(locked)
+        row = _open_step(locked, step)
+        if not step and row is not None:  # of parallel branches, the one the actor's post does
+            row = next((r for r in _open_rows(locked) if holds_post(actor, locked, r.post)), row)
         if row is None or locked.closed:
             raise Conflict("办件当前没有待办环节", message_en="Nothing to claim", code="nothing_to_claim")
         if not holds_post(actor, locked, row.post):
@@ -627,7 +650,7 @@ def do_complete_step(
     try:
         with action("cases.complete_step", actor=actor) as act:
             locked = load_locked(case.pk)
-            row = _open_step(locked)
+            row = _open_step(locked, step)
             table = _table(locked)
             # A 延期 that takes effect at the step needs the head's approval (行政许可法 art. 42): a head
             # may take it there themselves, post or no post, and so approves it (the API's way, where
@@ -689,8 +712,9 @@ def _view(case: Case, open_row: CaseStep | None) -> engine.CaseView:
         done.setdefault(key, set()).add(str(person_id) if person_id else f"ext:{external}")
     # While a 补正 notice is out no step row is open, yet the case is still at its step: a further
     # 补正 there is judged (and refused, art. 32) rather than answered with "the case has ended".
-    awaiting = case.status == CaseStatus.CORRECTION and open_row is None
-    current = case.current_step if ((open_row is not None or awaiting) and not case.closed) else ""
+    any_open = open_row is not None or bool(_open_rows(case))
+    awaiting = case.status == CaseStatus.CORRECTION and not any_open
+    current = case.current_step if ((any_open or awaiting) and not case.closed) else ""
     return engine.CaseView(
         current=current,
         done_by={key: frozenset(people) for key, people in done.items()},
@@ -729,7 +753,12 @@ def _apply(
     rows.update(row)
     act.record(row)
     case.result = move.outcome
-    case.path = f"{case.path} {step.key}{' $' if move.ends else ''}".strip()
+    if move.kind is TransitionKind.CORRECTION:
+        ended = False
+    else:
+        advanced = tokens.advance(flow, tokens.parse(case.current_step), move.index)
+        ended = advanced.ended
+    case.path = f"{case.path} {step.key}{' $' if ended else ''}".strip()
     public_text = f"「{step.name}」：{move.label or move.outcome}"
     if engine.starts_case_clock(step) and move.kind is TransitionKind.NEXT and case.accepted_at is None:
         case.accepted_at = now
@@ -787,7 +816,13 @@ def _apply(
         text=public_text,
         at=now,
     )
-    if move.ends:
+    if ended:
+        # A refusal or termination in one parallel branch ends the others with it.
+        for other in _open_rows(case):
+            other.completed_at = now
+            other.outcome = "closed"
+            rows.update(other)
+            act.record(other)
         case.current_step = ""
         case.closed_at = now
         case.status = CaseStatus.TERMINATED if move.kind is TransitionKind.TERMINATE else CaseStatus.DONE
@@ -796,22 +831,24 @@ def _apply(
         )
         _save(act, case)
         return
-    target = flow.step(move.target)
-    assert target is not None
-    case.current_step = target.key
-    if move.kind is TransitionKind.SUSPEND or target.suspends_clock:
-        case.status = CaseStatus.SUSPENDED
-        _pause_clock(case, today)
-        _event(
-            act,
-            case,
-            "suspended",
-            step=target.key,
-            person=actor,
-            text=f"「{target.name}」期间不计入办理时限",
-            at=now,
-        )
-    _start_step(act, case, target.key, at=now)
+    case.current_step = tokens.dump(advanced.tokens)
+    for key in advanced.opened:
+        target = flow.step(key)
+        assert target is not None
+        if (move.kind is TransitionKind.SUSPEND and key == move.target) or target.suspends_clock:
+            if case.status != CaseStatus.SUSPENDED:
+                case.status = CaseStatus.SUSPENDED
+                _pause_clock(case, today)
+            _event(
+                act,
+                case,
+                "suspended",
+                step=target.key,
+                person=actor,
+                text=f"「{target.name}」期间不计入办理时限",
+                at=now,
+            )
+        _start_step(act, case, target.key, at=now)
     _save(act, case)
 
 
@@ -907,8 +944,7 @@ def do_withdraw(*, actor: Person, case: Case, reason: str = "") -> Case:
         locked = load_locked(case.pk)
         if locked.closed:
             raise Conflict("办件已办结，不能撤回", message_en="The case has ended", code="case_closed")
-        open_row = _open_step(locked)
-        if open_row is not None:
+        for open_row in _open_rows(locked):
             open_row.completed_at = timezone.now()
             open_row.outcome = "withdrawn"
             rows.update(open_row)
@@ -938,8 +974,7 @@ def do_terminate(*, actor: Person, case: Case, reason: str) -> Case:
         locked = load_locked(case.pk)
         if locked.closed:
             raise Conflict("办件已办结", message_en="The case has ended", code="case_closed")
-        open_row = _open_step(locked)
-        if open_row is not None:
+        for open_row in _open_rows(locked):
             open_row.completed_at = timezone.now()
             open_row.completed_by = actor
             open_row.outcome = "terminated"
@@ -985,3 +1020,61 @@ def do_reply_rating(*, actor: Person, rating: Rating, reply: str) -> Rating:
         rating.save()
         act.record(rating)
     return rating
+
+
+# Timers ---------------------------------------------------------------------------------------------
+
+
+def _timed_steps() -> dict[int, tuple[Flow, frozenset[str]]]:
+    """Published (or superseded) flow versions that have WAIT steps with timers: id → (flow, step keys)."""
+    found: dict[int, tuple[Flow, frozenset[str]]] = {}
+    for definition in ProcessDefinition.objects.exclude(status=FlowStatus.DRAFT).select_related("unit"):
+        flow = definition.flow
+        keys = frozenset(row.source for row in flow.transitions if row.after is not None)
+        if keys:
+            found[definition.pk] = (flow, keys)
+    return found
+
+
+def timer_due(calendar: WorkCalendar, started: date, after: Limit) -> date:
+    """The last day of a timer's wait; it fires the day after (the start day not counted)."""
+    return calendar.due_date(started, after.days, natural=after.kind is DayKind.NATURAL).due
+
+
+def do_fire_timers(*, now: datetime | None = None) -> int:
+    """Take every timer transition whose wait has run out (a WAIT step's `after`: 逾期未答复, 公示期满 …),
+    each case in its own action with no actor, as the system. Run by `liuquan supervise sweep` (every
+    minute in production) and `liuquan cases timers`; returns how many cases moved."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    timed = _timed_steps()
+    if not timed:
+        return 0
+    calendar = calendar_queries.work_calendar()
+    system = system_person()
+    waiting = CaseStep.objects.filter(
+        completed_at__isnull=True, case__definition_id__in=list(timed)
+    ).values_list("case_id", "case__definition_id", "step", "started_at")
+    moved = 0
+    for case_id, definition_id, key, started in waiting:
+        flow, keys = timed[definition_id]
+        if key not in keys:
+            continue
+        move = engine.StepTable(flow).timers(key)[0]
+        assert move.after is not None
+        if today <= timer_due(calendar, timezone.localtime(started).date(), move.after):
+            continue
+        with action("cases.timer", actor=system) as act:
+            locked = load_locked(case_id)
+            row = _open_step(locked, key)
+            if row is None or locked.closed:
+                continue  # moved on since it was read
+            verdict = _table(locked).judge(
+                _view(locked, row), step=key, outcome=move.outcome, person="", by_timer=True
+            )
+            if isinstance(verdict, engine.Refused):
+                continue
+            _apply(act, locked, row, verdict, actor=None, comment="等待期满，自动流转", at=now)
+        moved += 1
+        supervise_changes([change(locked, [row])])
+    return moved

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from ninja.params import functions as param_functions
 
 from liuquan.api.auth import AUTH
-from liuquan.cases import actions, ingest
+from liuquan.cases import actions, ingest, queries
 from liuquan.cases.models import Case, CaseEvent, CaseStep
 from liuquan.core import limits
 from liuquan.core.access import log_read
@@ -239,12 +239,11 @@ def public_case(
         )
     case = actions.find_by_query(number, query_code, address=limits.client_address(request))
     flow = case.definition.flow
-    step = flow.step(case.current_step) if case.current_step else None
     return PublicCaseOut(
         number=case.number,
         power_name=case.power_name,
         status=case.status,
-        current_step_name=step.name if step else "",
+        current_step_name=queries.open_step_names(flow, case.current_step),
         received_at=case.received_at,
         due_on=case.due_on,
         provisional=case.provisional,

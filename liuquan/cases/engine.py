@@ -1,8 +1,10 @@
 """The case engine's rules (pure; no Django): a flow compiled into a step table, and what one completion
 of a step does to a case — or why it is refused.
 
-A case is at one step at a time. Completing the step with an outcome follows the flow's transition for
-(step, outcome): on to another step, or to the end. The engine refuses an outcome the step does not
+A case is at one step at a time, or at several when a parallel gateway split it into branches (its
+tokens: liuquan.flows.tokens). Completing an open step with an outcome follows the flow's transition for
+(step, outcome): on to another step, into a gateway, or to the end. A transition with a timer (a WAIT
+step's `after`) is taken by the timer alone. The engine refuses an outcome the step does not
 have, a step that is not the current one, a person who already did another step of the same
 separation group in this case (分岗设权), and a second 补正 unless the applicant's new submission
 caused it (行政许可法 art. 32: all missing materials are named at once).
@@ -18,11 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
 from liuquan.core.calendar import DueDate, WorkCalendar
+from liuquan.flows import tokens
 from liuquan.flows.spec import END, DayKind, Flow, Limit, Step, StepKind, TransitionKind
 
 WARN_SHARE = 0.8  # yellow at 80% of a limit, or one working day before it, whichever comes first
@@ -46,6 +49,10 @@ class Move:
     target: str  # a step key or END
     kind: TransitionKind
     label: str
+    index: int = field(
+        default=-1, compare=False
+    )  # the transition's position in the flow (what liuquan.flows.tokens takes)
+    after: Limit | None = None  # a timer: taken only when the step's wait has run out
 
     @property
     def ends(self) -> bool:
@@ -63,7 +70,9 @@ class Refused:
 class CaseView:
     """What the engine needs to know about a case to judge a completion."""
 
-    current: str  # the current step key ("" once ended)
+    current: (
+        str  # the case's tokens as stored: its open step keys, and branches waiting at a join ("" once ended)
+    )
     done_by: Mapping[str, frozenset[str]]  # step key → who has completed it in this case (person ids)
     corrections: int  # 补正 requests so far
     resubmitted_since_correction: bool  # the applicant submitted new material since the last 补正
@@ -78,8 +87,10 @@ class StepTable:
         self.flow = flow
         self.steps: dict[str, Step] = {step.key: step for step in flow.steps}
         self.moves: dict[tuple[str, str], Move] = {
-            (row.source, row.outcome): Move(row.source, row.outcome, row.target, row.kind, row.label)
-            for row in flow.transitions
+            (row.source, row.outcome): Move(
+                row.source, row.outcome, row.target, row.kind, row.label, index, row.after
+            )
+            for index, row in enumerate(flow.transitions)
         }
         partners: dict[str, set[str]] = {key: set() for key in self.steps}
         for group in flow.separation:
@@ -90,6 +101,11 @@ class StepTable:
 
     def outcomes(self, step: str) -> list[Move]:
         return [move for (source, _), move in self.moves.items() if source == step]
+
+    def timers(self, step: str) -> list[Move]:
+        """The step's timer transitions, soonest first."""
+        found = [move for move in self.outcomes(step) if move.after is not None]
+        return sorted(found, key=lambda move: (move.after.days if move.after else 0, move.index))
 
     def step(self, key: str) -> Step:
         return self.steps[key]
@@ -102,20 +118,34 @@ class StepTable:
         )
 
     def judge(
-        self, case: CaseView, *, step: str, outcome: str, person: str, approved: bool = False
+        self,
+        case: CaseView,
+        *,
+        step: str,
+        outcome: str,
+        person: str,
+        approved: bool = False,
+        by_timer: bool = False,
     ) -> Move | Refused:
         """The move a completion makes, or why it is refused."""
         name = self.steps[step].name if step in self.steps else step
         if case.closed or not case.current:
             return Refused(Refusal.CLOSED, "办件已办结或已终止，不能再办理", "The case has ended")
-        if step != case.current:
-            current = self.steps[case.current].name if case.current in self.steps else case.current
+        open_steps = tokens.steps_of(tokens.parse(case.current))
+        if step not in open_steps:
+            current = "、".join(self.steps[key].name if key in self.steps else key for key in open_steps)
             return Refused(
                 Refusal.ILLEGAL_TRANSITION,
-                f"办件当前在「{current}」环节，不能办理「{name}」",
-                f"The case is at {case.current}, not {step}",
+                f"办件当前在「{current or '等待并行分支汇合'}」环节，不能办理「{name}」",
+                f"The case is at {' '.join(open_steps) or 'a join'}, not {step}",
             )
         move = self.moves.get((step, outcome))
+        if move is not None and move.after is not None and not by_timer:
+            return Refused(
+                Refusal.ILLEGAL_TRANSITION,
+                f"「{name}」的“{move.label or move.outcome}”在等待期满后自动流转，不能手工办理",
+                f"Outcome {outcome} of {step} is taken by its timer",
+            )
         if move is None:
             allowed = "、".join(
                 f"{m.outcome}（{m.label}）" if m.label else m.outcome for m in self.outcomes(step)

@@ -59,6 +59,7 @@ from liuquan.core import rows as core_rows
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Forbidden, InvalidInput, NotAuthenticated, RuleViolation
 from liuquan.flows import queries as flow_queries
+from liuquan.flows import tokens
 from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import TransitionKind
 from liuquan.org.models import Person, Unit
@@ -684,17 +685,20 @@ class _Batch:
             case.status = CaseStatus.OPEN
             case.resubmitted = True
             _resume_clock(case, timezone.localtime(event.time).date())
-        open_row = _open_step(case)
-        if event.step != case.current_step and self.done_late(case, event):
+        held = list(tokens.parse(case.current_step))
+        open_steps = tokens.steps_of(held)
+        at_step = event.step in open_steps
+        # In a case split into parallel branches, an event off every branch is judged against the first.
+        current_key = open_steps[0] if open_steps else case.current_step
+        open_row = _open_step(case, event.step if at_step else current_key)
+        if not at_step and self.done_late(case, event):
             return
-        if event.step != case.current_step:
-            current = (
-                table.steps[case.current_step].name if case.current_step in table.steps else case.current_step
-            )
-            ahead = _is_ahead(table, case.current_step, event.step)
+        if not at_step:
+            current = table.steps[current_key].name if current_key in table.steps else current_key
+            ahead = _is_ahead(table, current_key, event.step)
             # A step done after the one that should follow it (a swapped pair) is one deviation of order,
             # not a skip: when the events still to come do the step jumped over, say so now.
-            swapped = ahead and any(row.step == case.current_step for row in later or ())
+            swapped = ahead and any(row.step == current_key for row in later or ())
             if swapped:
                 kind, text = (
                     "out_of_order",
@@ -709,7 +713,11 @@ class _Batch:
                 open_row.outcome = SWAPPED if swapped else SKIPPED
                 core_rows.update(open_row)
                 act.record(open_row)
-            case.current_step = event.step
+            if current_key in held:
+                held[held.index(current_key)] = event.step
+            else:
+                held = [event.step]
+            case.current_step = tokens.dump(held)
             open_row = _start_step(act, case, event.step, at=event.time)
         if open_row is None:
             open_row = _start_step(act, case, event.step, at=event.time)

@@ -49,7 +49,8 @@ class Case(models.Model):
     query_digest = models.CharField(max_length=64, blank=True)  # SHA-256 of the query code given out
     subject = models.CharField(_("what is applied for"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    current_step = models.CharField(_("current step"), max_length=60, blank=True)
+    # Its tokens (liuquan.flows.tokens): the open step, or each open branch and each branch waiting at a join.
+    current_step = models.CharField(_("current step"), max_length=400, blank=True)
     result = models.CharField(_("result"), max_length=40, blank=True)  # outcome of the last step taken
     # The steps completed so far, space-separated, ending in "$" once a move reached the flow's end:
     # the case's trace, kept as it grows so conformance checks read one row per case.

@@ -19,8 +19,9 @@ from liuquan.cases.actions import HEAD_ROLES
 from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
 from liuquan.core.access import log_read
 from liuquan.core.errors import Forbidden, NotFound
+from liuquan.flows import tokens
 from liuquan.flows.models import FlowStatus, ProcessDefinition
-from liuquan.flows.spec import StepKind
+from liuquan.flows.spec import Flow, StepKind
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, PostHolding, Role, RoleGrant, Unit
 from liuquan.powers import states as power_states
@@ -182,10 +183,9 @@ def public_view(case: Case) -> PublicCase:
         ends = [event for event in events if event.kind in {"closed", "terminated", "withdrawn"}]
         closing = ends[-1].text if ends else ""
     rating = Rating.objects.filter(case=case).first()
-    step = table.steps.get(case.current_step)
     return PublicCase(
         case=case,
-        step_name=step.name if step and not case.closed else "",
+        step_name=open_step_names(table.flow, case.current_step) if not case.closed else "",
         timeline=[PublicLine(event.at, event.text) for event in events],
         correction=correction,
         decision=_decision(case, table) if case.closed else "",
@@ -386,3 +386,9 @@ def unit_heads(unit: Unit) -> list[Person]:
         if grant.unit_id == unit.pk or (grant.region and unit.region.code.startswith(grant.region.prefix)):
             people.setdefault(grant.person_id, grant.person)
     return sorted(people.values(), key=lambda person: person.username)
+
+
+def open_step_names(flow: Flow, current: str) -> str:
+    """The names of the steps a case is at (several while parallel branches run), as shown."""
+    names = [step.name for key in tokens.steps_of(tokens.parse(current)) if (step := flow.step(key))]
+    return "、".join(names)

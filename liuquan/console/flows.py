@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -306,10 +307,11 @@ def import_bpmn(request: HttpRequest, code: str, power: str) -> HttpResponse:
     messages.success(
         request, _("BPMN imported into draft version %(version)s.") % {"version": result.definition.version}
     )
-    for line in result.unmapped:
-        messages.warning(request, _("Not mapped: %(what)s") % {"what": line})
-    for line in result.warnings:
-        messages.warning(request, line)
+    language = translation.get_language() or "zh-hans"
+    for note in result.unmapped:
+        messages.warning(request, _("Not mapped: %(what)s") % {"what": note.text(language)})
+    for note in result.warnings:
+        messages.warning(request, note.text(language))
     return _back(code, power)
 
 

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
-from liuquan.flows import bpmn, codec, queries, rules, templates
-from liuquan.flows.models import FlowStatus, ProcessDefinition, RiskPoint
+from liuquan.flows import bpmn, codec, compose, queries, rules, templates
+from liuquan.flows.models import FlowStatus, HearingThreshold, ProcessDefinition, RiskPoint, SpecialLimit
 from liuquan.flows.spec import Flow
+from liuquan.laws import queries as law_queries
+from liuquan.laws.numerals import ArticleNo, to_chinese
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Role, Unit
 from liuquan.powers import actions as power_actions
@@ -136,9 +138,44 @@ class PublishReport:
     warnings: list[rules.Problem] = field(default_factory=list)
 
 
+def composed(definition: ProcessDefinition) -> tuple[Flow, list[rules.Problem]]:
+    """The draft with its call activities inlined (each called power's flow in force, version pinned),
+    and what stops a call from being inlined."""
+    flow = definition.flow
+    called: dict[str, compose.Called] = {}
+    problems: list[rules.Problem] = []
+    for key, code in compose.calls_of(flow).items():
+        if not code:
+            continue  # rules.check_flow reports call_without_flow
+        name = flow.step(key).name if flow.step(key) else key  # type: ignore[union-attr]
+        target = None if code == definition.power_code else queries.flow_in_force(definition.unit, code)
+        if target is None:
+            problems.append(
+                rules.Problem(
+                    "call_not_published",
+                    key,
+                    f"环节「{name}」调用的事项 {code} 在本单位没有已公布的流程"
+                    + ("（不能调用本事项自身）" if code == definition.power_code else ""),
+                    f"step {key} calls {code}, which has no published flow in this unit",
+                )
+            )
+            continue
+        called[key] = compose.Called(power=code, version=target.version, flow=target.flow)
+    inlined, unmatched = compose.inline(flow, called)
+    problems += [rules.Problem("call_unmatched_end", p.step, p.message, p.message_en) for p in unmatched]
+    return inlined, problems
+
+
 def check_publish(definition: ProcessDefinition) -> list[rules.Problem]:
-    """Every problem of the draft against the law and the unit's staff (errors and warnings)."""
-    return rules.check_flow(definition.flow, staff=queries.staff_of(definition.unit))
+    """Every problem of the draft against the law, the registered special-law limits, the unit's hearing
+    threshold and its staff (errors and warnings), with its call activities inlined."""
+    flow, problems = composed(definition)
+    return problems + rules.check_flow(
+        flow,
+        staff=queries.staff_of(definition.unit),
+        registered=queries.registered_limits(),
+        hearing_threshold=queries.hearing_threshold(definition.unit),
+    )
 
 
 def do_publish_flow(*, actor: Person, definition: ProcessDefinition) -> PublishReport:
@@ -164,8 +201,11 @@ def do_publish_flow(*, actor: Person, definition: ProcessDefinition) -> PublishR
                 for p in errors
             ],
         )
-    flow = definition.flow
+    flow, _ = composed(definition)
     with action("flows.publish", actor=actor) as act:
+        if flow.calls:  # the called flows are inlined and pinned: the published version runs as stored
+            definition.spec = codec.encode(flow)
+            definition.save(update_fields=["spec"])
         for previous in ProcessDefinition.objects.filter(
             unit=definition.unit, power_code=definition.power_code, status=FlowStatus.PUBLISHED
         ):
@@ -195,9 +235,12 @@ def do_publish_flow(*, actor: Person, definition: ProcessDefinition) -> PublishR
 
 @dataclass
 class BpmnImport:
+    """The draft made, and what the import could not map or wants checked: each note in Chinese, with
+    English alongside (`note.text(language)` picks one)."""
+
     definition: ProcessDefinition
-    unmapped: list[str]
-    warnings: list[str]
+    unmapped: list[bpmn.Note]
+    warnings: list[bpmn.Note]
 
 
 def do_import_bpmn(*, actor: Person, unit: Unit, power_code: str, data: bytes, name: str = "") -> BpmnImport:
@@ -213,10 +256,12 @@ def do_import_bpmn(*, actor: Person, unit: Unit, power_code: str, data: bytes, n
         ) from None
     if result.flow is None or result.problems:
         raise InvalidInput(
-            f"{name or 'BPMN'}：无法转换为流程：" + "；".join(result.problems),
-            message_en=f"{name or 'BPMN'}: cannot be turned into a flow: " + "; ".join(result.problems),
+            f"{name or 'BPMN'}：无法转换为流程：" + "；".join(note.zh for note in result.problems),
+            message_en=f"{name or 'BPMN'}: cannot be turned into a flow: "
+            + "; ".join(note.en for note in result.problems),
             field="file",
-            problems=list(result.problems),
+            problems=[note.zh for note in result.problems],
+            problems_en=[note.en for note in result.problems],
         )
     draft = ProcessDefinition.objects.filter(
         unit=unit, power_code=power_code, status=FlowStatus.DRAFT
@@ -240,3 +285,149 @@ def do_import_bpmn(*, actor: Person, unit: Unit, power_code: str, data: bytes, n
                 act, actor=actor, unit=unit, code=power_code, name=item.name, flow=flow, source=f"bpmn:{name}"
             )
     return BpmnImport(definition=definition, unmapped=list(result.unmapped), warnings=list(result.warnings))
+
+
+# Special-law limits and the hearing threshold ------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[str]:
+    """An article's 款: its lines, without the 项 ("（一）…") that belong to the 款 before them."""
+    paragraphs: list[str] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        if line.startswith(("（", "(")) and paragraphs:
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _says_days(text: str, days: int) -> bool:
+    return any(
+        f"{written}{unit}" in text
+        for written in (to_chinese(days), str(days))
+        for unit in ("日", "天", "个工作日")
+    )
+
+
+def do_register_special_limit(
+    *,
+    actor: Person,
+    category: str,
+    law: str,
+    article: int,
+    paragraph: int = 0,
+    case: rules.Limit,
+    extension: rules.Limit | None = None,
+    note: str = "",
+) -> SpecialLimit:
+    """登记特别时限依据: a law's own limit for some powers, checked against the law corpus: the law and its
+    version in force must be there, the article (and 款) must exist in it, and its text must state the
+    number of days registered. Only the reform office registers (it answers for the lists' legal basis)."""
+    if not (
+        actor.is_superuser or org_queries.scope_of(actor, frozenset({Role.REFORM_OFFICE})).region_prefixes
+    ):
+        raise Forbidden(
+            "只有改革办可以登记特别时限依据", message_en="Only the reform office registers special-law limits"
+        )
+    if category not in rules.CATEGORY_NAMES:
+        raise InvalidInput(
+            f"权力类型 {category} 不存在", message_en=f"unknown category {category}", field="category"
+        )
+    found = law_queries.find_law(law)
+    if found is None:
+        raise InvalidInput(
+            f"法规库中没有《{law}》；请先导入法规库或核对名称",
+            message_en=f"no law {law} in the corpus",
+            field="law",
+        )
+    version = law_queries.current_version(found)
+    if version is None:
+        raise InvalidInput(
+            f"《{found.name}》没有现行有效的版本（已废止），不能作为时限依据",
+            message_en=f"{found.name} has no version in force (repealed)",
+            field="law",
+        )
+    row = law_queries.find_article(version, ArticleNo(article))
+    label = f"第{to_chinese(article)}条" if 0 < article < 10_000 else f"第{article}条"
+    if row is None:
+        raise InvalidInput(
+            f"《{found.name}》现行版本没有{label}",
+            message_en=f"{found.name} in force has no article {article}",
+            field="article",
+        )
+    text = row.text
+    if paragraph:
+        paragraphs = _paragraphs(row.text)
+        if not 0 < paragraph <= len(paragraphs):
+            raise InvalidInput(
+                f"《{found.name}》{label}只有{len(paragraphs)}款，没有第{to_chinese(paragraph)}款",
+                message_en=f"article {article} has {len(paragraphs)} paragraphs, not {paragraph}",
+                field="paragraph",
+            )
+        text = paragraphs[paragraph - 1]
+        label += f"第{to_chinese(paragraph)}款"
+    for what, limit in (("办理时限", case), ("延期时限", extension)):
+        if limit is not None and (limit.days <= 0 or not _says_days(text, limit.days)):
+            raise InvalidInput(
+                f"《{found.name}》{label}中没有「{to_chinese(limit.days) if limit.days > 0 else limit.days}日」，"
+                f"与登记的{what}{limit.days}日不符",
+                message_en=f"{found.name} {label} does not state {limit.days} days",
+                field="case" if what == "办理时限" else "extension",
+            )
+    key = f"{found.name}{label}"
+    if SpecialLimit.objects.filter(key=key).exists():
+        raise Conflict(f"「{key}」已登记", message_en=f"{key} is already registered", code="limit_registered")
+    with action("flows.register_special_limit", actor=actor) as act:
+        registered = SpecialLimit.objects.create(
+            key=key,
+            category=category,
+            law=found,
+            article=article,
+            paragraph=paragraph,
+            case_days=case.days,
+            case_kind=case.kind.value,
+            extension_days=extension.days if extension else None,
+            extension_kind=extension.kind.value if extension else "",
+            note=note.strip(),
+            registered_at=timezone.now(),
+            registered_by=actor,
+        )
+        act.record(registered)
+    return registered
+
+
+def do_set_hearing_threshold(*, actor: Person, unit: Unit, amount: int, basis: str) -> HearingThreshold:
+    """登记较大数额: the amount from which the unit's fines and confiscations need a hearing (行政处罚法
+    art. 63(1)(1)-(2)), with the provincial or ministerial rule that sets it. The unit's head or the reform
+    office sets it."""
+    if not may_publish(actor, unit):
+        raise Forbidden(
+            "只有部门负责人或改革办可以登记听证的较大数额标准",
+            message_en="Only the unit's head or the reform office sets the hearing threshold",
+        )
+    if amount <= 0:
+        raise InvalidInput(
+            "较大数额须为正整数（元）",
+            message_en="the amount must be a positive number of yuan",
+            field="amount",
+        )
+    if not basis.strip():
+        raise InvalidInput(
+            "请注明较大数额标准的依据（省级或部门规定）",
+            message_en="name the rule that sets the amount",
+            field="basis",
+        )
+    with action("flows.set_hearing_threshold", actor=actor) as act:
+        row, _ = HearingThreshold.objects.update_or_create(
+            unit=unit,
+            defaults={
+                "amount": amount,
+                "basis": basis.strip()[:300],
+                "set_at": timezone.now(),
+                "set_by": actor,
+            },
+        )
+        act.record(row)
+    return row

@@ -5,55 +5,99 @@ The writer lives in `bpmn_export`, the reader in `bpmn_import`; this module is t
 Export (`to_bpmn`)
   * A collaboration with one participant (the pool) whose process has a laneSet with one lane per post, in
     `Flow.lanes()` order; the post "" becomes the lane 未指定岗位 (and that lane reads back as "").
-  * A startEvent, one userTask per step (name = step.name, documentation = step.note), an exclusiveGateway
-    after each step with more than one outgoing transition (its flows carry name = label and a
-    conditionExpression holding the outcome), and one endEvent per way of ending that the flow uses:
-    办结 (normal), 不予办理 (REJECT), 终止 (TERMINATE).
-  * A step's limit is a non-interrupting boundary timer with timeDuration P{n}D. ISO 8601 has no working
-    days, so the day kind travels in the timer's lq:limit extension element; a tool that ignores it sees n
-    calendar days.
-  * Everything BPMN has no place for goes into extension elements in the namespace NS_LQ
-    (urn:liuquan:bpmn:1): lq:step (key, kind, meeting, publicity, suspendsClock) on each task,
-    lq:transition (outcome, kind) on the flow that ends in the transition's target, lq:limit on timers,
-    and lq:flow on the process (name, category, case limit, extension limit, posts, separation groups
-    and risk points). Transition conditions go into the sequence flow's documentation, the flow's
-    description into the process's.
-  * A full BPMNDI diagram: a shape for the pool, every lane and every flow node, an edge with waypoints
-    for every sequence flow; columns left to right in step order, lanes as horizontal bands.
+  * A startEvent, one node per step (name = step.name, documentation = step.note): a userTask; a CALL step
+    a callActivity (calledElement = step.calls when that is an XML QName, else only in 调用事项); a WAIT
+    step with several ways on an eventBasedGateway followed by one intermediateCatchEvent per transition
+    (a timer with timeDuration P{n}D for a transition with `after`, else a message event), a WAIT step
+    with one way on that catch event alone. An exclusiveGateway after each other step with more than one
+    outgoing transition (its flows carry name = label and a conditionExpression holding the outcome). Each
+    Gateway is a parallelGateway placed after the step leading into it. One endEvent per way of ending
+    the flow uses: 办结 (normal), 不予办理 (REJECT), 终止 (TERMINATE).
+  * A step's limit on a task is a non-interrupting boundary timer with timeDuration P{n}D, named
+    "5个工作日" and documented "时限：5个工作日" (ISO 8601 has no working days; the name and line carry them).
+  * Step.group: a bpmn:group (categoryValueRef to a categoryValue named after the group) drawn around the
+    group's steps. A group, unlike a subProcess, needs no single entry and exit, so every flow round-trips.
+  * Everything twice, so that a modeller which drops unknown extensions (lq:) loses nothing but risk points:
+    - lq: extension elements in namespace NS_LQ (urn:liuquan:bpmn:1): lq:step (key, kind, meeting,
+      publicity, suspendsClock, calls, group) on each step's node, lq:limit on timers (and on WAIT nodes,
+      which cannot hold one), lq:after on a WAIT's timer events, lq:gateway (key, kind), lq:transition
+      (outcome, kind) on the flow that enters the transition's target, and lq:flow on the process (name,
+      category, limitBasis, maxAmount, case and extension limits, posts, separation groups, risk points,
+      sanctions, pinned calls).
+    - standard bpmn:documentation lines "标签：值", one field a line, in a documentation element of their
+      own after the note's: on a step 编码 / 环节类型（STEP_KIND_NAMES）/ 时限：5个工作日 / 上会：是 / 公示：是 /
+      不计时：是 / 分组 / 调用事项, on a timer catch event 等待：3个工作日, on a parallel gateway 编码, on a
+      sequence flow 结果：pass / 流转类型（通过、不予办理、补正、延期、中止计时、退回、终止）, on the process
+      办理时限 / 延期时限 / 时限依据 / 处罚种类（、-separated）/ 罚没上限：50000元 / 岗位顺序（、-separated,
+      always written）/ 分岗设权：名称；环节：accept、decide；依据：… (one line a group) / 风险点：4项（…）.
+    Risk points and pinned calls (Flow.calls, made again at publication) live in lq:flow only: free text
+    such as 防控措施 holds any punctuation, so no line form would read back safely. The 风险点 line lets an
+    import without lq:flow say exactly how many were lost.
+  * A full BPMNDI diagram: a shape for the pool, every lane, every flow node and every group, an edge with
+    waypoints for every sequence flow; columns left to right in step order, lanes as horizontal bands.
 
 Import (`from_bpmn`) — match by namespace URI, never by prefix
-  * One process: the first participant's that has a processRef, else the first; others are unmapped
-    (with a warning). The flow's name: the `name` argument, else lq:flow's, the process's, the pool's.
-    The category is always the caller's (a different exported one is warned about).
-  * task, userTask, manualTask and serviceTask become steps, in document order except that the step the
-    start event leads to comes first. Key, kind and flags come from lq:step when present; otherwise the
-    key is the sanitised element id, the kind is guessed from the Chinese name (`guess_step_kind`),
-    meeting = the kind is MEETING, publicity = the name has 公示, suspends_clock = a 听证 step or a name
-    with 检测/检验/专家评审/鉴定. A task's innermost lane is its post; lanes 未指定岗位 or with no name mean "".
-  * Exclusive gateways are collapsed: step → gateway(s) → X is a transition step → X. Its outcome is
-    lq:transition's, else the condition (`outcome_from_condition`), else the last flow name on the path,
-    else "to_<key>"; the label is that last name; the kind is lq:transition's, else guessed from the names
-    (不予/补正/延期/终止/退回/中止), else from the end event's name, else SUSPEND when the target step
-    stops the clock, else NEXT. A flow into an endEvent targets END. A task with no outgoing flow ends the
-    case, as in BPMN (with a warning). Transitions come in the document order of the flow that enters
-    their target; paths that differ only in unnamed detours are one transition; a repeated outcome on
-    one step gets a "_2" suffix (warning). Gateway paths are walked within a budget
-    (MAX_PATH_EXPANSIONS) so that a file of chained diamonds cannot blow up.
-  * Boundary timers on steps become limits: timeDuration PnW/PnD/PTnH… rounded up to whole days; the
-    day kind from lq:limit, else NATURAL with a warning: that is what ISO 8601 says, and it errs strict
-    (a deadline counted in natural days comes no later than one in working days). No duration, timeDate,
-    timeCycle, or months/years: no limit and a warning.
-  * Not mapped, listed in `unmapped` with tag, id and name: other gateways, other tasks, subprocesses,
-    call activities, intermediate events, non-timer boundary events, data objects, artifacts, message
-    flows, other pools and processes. Paths into them are dropped with a warning.
-  * Fatal problems (ImportResult.problems, flow None; `from_bpmn` never raises on bad input): not XML
-    (with line and column), a root that is not {NS_BPMN}definitions, any DOCTYPE/ENTITY declaration,
-    input over MAX_BPMN_BYTES, no process, no task, a sequence flow naming a missing id, a duplicate
-    flow-node id, steps that can never reach an end, gateways fanning out past the budget. `parse_bpmn`
-    raises BpmnError for the first four; `to_bpmn` raises BpmnError for a flow it cannot write.
+  * Every message (problems, unmapped, warnings) is a `Note(zh, en)`; str() is the Chinese. The console
+    shows the person's language, the CLI's `flows import-bpmn --json` prints both.
+  * Processes: every pool's process (collaboration participants, in pool order); with no pool, the first
+    process. Black-box pools, message flows (they carry no control flow in a liuquan flow), processes in
+    no pool are unmapped with the reason. The flow starts at the first pool's first start event; other
+    start events are unmapped. With several pools, a pool without lanes gives its tasks post = its name.
+    The flow's name: the `name` argument, else lq:flow's, the first process's, its pool's. The category is
+    always the caller's (a different exported one is warned about).
+  * What a field comes from, first found wins: the standard documentation line (it is what a person can
+    see and edit), then lq:, then the BPMN element itself, then a guess. Documentation lines in the fixed
+    forms above are taken out of the note; anything else stays in it.
+  * Steps, in document order except that the step the start event leads to comes first: task, userTask,
+    manualTask, serviceTask; callActivity (CALL, calls = calledElement without its prefix); receiveTask,
+    eventBasedGateway (named after the gateway, else 等待) and intermediate catch events in sequence with a
+    timer, message, signal or conditional definition (WAIT). Key: 编码 line, lq:step key, else the
+    sanitised element id. Kind: 环节类型 line, lq:step, the element (CALL/WAIT), else guessed from the
+    Chinese name (`guess_step_kind`). Flags: the lines (absent = no when 环节类型 is there), lq:step, else
+    meeting = MEETING, publicity = the name has 公示, suspends_clock = 听证 or 检测/检验/专家评审/鉴定.
+    A step's innermost lane is its post (lanes 未指定岗位 or unnamed mean ""); nodes inside a subprocess
+    take their own lane, else the subprocess's.
+  * Flattened, not refused: subProcess, transaction and adHocSubProcess (nested too). Their tasks are
+    steps with Step.group = the innermost subprocess's name; a path into one goes on at its start event's
+    successors (with no start event: at inner nodes without incoming flow); its end events, and inner
+    nodes with no way on, continue along the subprocess's outgoing flows. An ad-hoc subprocess's tasks are
+    read as alternatives (warned). A bpmn:group with a name (or categoryValue) and a shape groups the steps
+    whose shapes' centres lie inside it.
+  * Passed through (a path walks on through them): exclusive gateways (collapsed as before), automatic
+    tasks (scriptTask, sendTask, businessRuleTask: unmapped, "the flow passes through it"), throw events,
+    catch events with no waiting definition, link events (throw → the catch of the same name).
+  * Transitions: step → (pass-through nodes) → X. Outcome: 结果 line, lq:transition, the condition
+    (`outcome_from_condition`), a WAIT event's name, the last flow name, else "to_<key>"; from a parallel
+    gateway: 结果/lq, the flow name, else "go" (repeats allowed). Kind: 流转类型 line, lq:transition, from a
+    gateway NEXT, else guessed from the flow names and condition (不予/补正/延期/终止/退回/中止), else from the
+    end event's name, else SUSPEND into a clock-stopping step, else NEXT. An event gateway's transitions
+    go from the WAIT step through each catch event to what follows it; a timer event's duration becomes
+    Transition.after. Parallel gateways become spec.Gateway(PARALLEL) and transitions name them by key.
+    Transitions come in the document order of the flow that enters their target; paths that differ only
+    in unnamed detours are one transition; a repeated outcome on one step gets "_2" (warning). Paths are
+    walked within MAX_PATH_EXPANSIONS so that a file of chained diamonds cannot blow up.
+  * Limits: a boundary timer on a step, timeDuration PnW/PnD/PTnH… rounded up to whole days. Day kind:
+    lq:limit, else the timer's name or 时限 line or the step's 时限 line giving the same days ("5个工作日"),
+    else NATURAL with a warning (what ISO 8601 says; it errs strict). camunda:/flowable:/activiti:dueDate on
+    a task: a duration becomes a natural-day limit with a warning; a date or expression is warned about
+    and gives none; a boundary timer wins. A duration under a day (PT2M, PT4H) gives NO limit and a warning
+    naming the timer: a limit counts whole days and a minute is not a day. No duration, timeDate,
+    timeCycle, months or years: no limit and a warning. Timer start events: the timer is unmapped (a case
+    starts with an application or a filing); the start still starts the flow.
+  * Unmapped with the reason, and paths into them dropped with a warning: non-timer boundary events and
+    timers not on a step, data objects and stores, text annotations and associations, black-box pools,
+    message flows, other processes, extra start events, anything else.
+  * Fatal problems (ImportResult.problems, flow None; `from_bpmn` never raises on bad input), each naming
+    its elements (tag, id, name): not XML (with line and column), a root that is not {NS_BPMN}definitions,
+    any DOCTYPE/ENTITY declaration, input over MAX_BPMN_BYTES, no process, no task, a sequence flow naming
+    a missing id, a duplicate flow-node id, an inclusive or complex gateway (a flow cannot say "some of
+    these branches"), and steps that can never end, explained: a step with no way out (and the unmapped
+    elements its paths ran into), a closed loop with no exit (its members), and the steps that lead only
+    into those; gateways fanning out past the budget. `parse_bpmn` raises BpmnError (English str(), .zh
+    Chinese) for the first four; `to_bpmn` raises BpmnError for a flow it cannot write.
 
-Round trip: from_bpmn(to_bpmn(flow), category=flow.category) == flow, risk points included (they ride in
-lq:flow, though BPMN itself has no notion of them).
+Round trip: from_bpmn(to_bpmn(flow), category=flow.category) == flow. With every lq: element removed it
+is still == flow except risk points (reported as lost, with their number).
 
 Checks: `check_references` (every reference resolves to an element of the right kind),
 `check_diagram` (what bpmn-js needs to import without warnings: ids, incoming/outgoing lists, exactly one
@@ -81,6 +125,7 @@ from liuquan.flows.bpmn_import import (
     BpmnError,
     Element,
     ImportResult,
+    Note,
     bpmn_tag,
     from_bpmn,
     parse_bpmn,
@@ -95,6 +140,7 @@ __all__ = [
     "UNASSIGNED_LANE",
     "BpmnError",
     "ImportResult",
+    "Note",
     "check_diagram",
     "check_references",
     "from_bpmn",

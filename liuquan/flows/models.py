@@ -142,3 +142,77 @@ class RiskPoint(models.Model):
                 {},
             ),
         )
+
+
+class SpecialLimit(models.Model):
+    """特别时限依据: a limit that a law or regulation sets for some powers instead of the general statute
+    ("法律、法规另有规定的，依照其规定", 行政许可法 art. 42), registered once with its article so that a
+    flow may cite it (`Flow.limit_basis` = `key`). Registration checks the article against the law corpus."""
+
+    key = models.CharField(_("key"), max_length=120, unique=True)  # "行政许可法第四十二条第二款"
+    category = models.CharField(_("category"), max_length=20)  # the power category it applies to
+    law = models.ForeignKey("laws.Law", on_delete=models.PROTECT, related_name="+", verbose_name=_("law"))
+    article = models.PositiveIntegerField(_("article number"))
+    paragraph = models.PositiveSmallIntegerField(_("paragraph"), default=0)  # 款; 0 for the whole article
+    case_days = models.PositiveIntegerField(_("case limit (days)"))
+    case_kind = models.CharField(_("counted in"), max_length=10)
+    extension_days = models.PositiveIntegerField(_("extension (days)"), null=True, blank=True)
+    extension_kind = models.CharField(max_length=10, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("special-law limit")
+        verbose_name_plural = _("special-law limits")
+
+    def __str__(self) -> str:
+        return self.key
+
+    def ledger_fields(self) -> Fields:
+        return (
+            {
+                "key": self.key,
+                "category": self.category,
+                "law": self.law.name,
+                "article": self.article,
+                "paragraph": self.paragraph,
+                "case_days": self.case_days,
+                "case_kind": self.case_kind,
+                "extension_days": self.extension_days,
+                "extension_kind": self.extension_kind,
+                "note": self.note,
+                "registered_at": self.registered_at.isoformat(),
+            },
+            {"registered_by": self.registered_by_id},
+        )
+
+
+class HearingThreshold(models.Model):
+    """较大数额: the fine or confiscation from which a penalty needs a hearing (行政处罚法 art. 63(1)(1)-(2)),
+    as the province or ministry set it for this unit, with where it was set."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    amount = models.PositiveIntegerField(_("amount (yuan)"))
+    basis = models.CharField(_("basis"), max_length=300)
+    set_at = models.DateTimeField(_("set at"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("hearing threshold")
+        verbose_name_plural = _("hearing thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.amount}"
+
+    def ledger_fields(self) -> Fields:
+        return (
+            {
+                "unit": self.unit.code,
+                "amount": self.amount,
+                "basis": self.basis,
+                "set_at": self.set_at.isoformat(),
+            },
+            {"set_by": self.set_by_id},
+        )

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 
 from liuquan.core import rows
 from liuquan.core.errors import Forbidden, NotFound
-from liuquan.flows.models import FlowStatus, ProcessDefinition, RiskPoint
+from liuquan.flows import rules
+from liuquan.flows.models import FlowStatus, HearingThreshold, ProcessDefinition, RiskPoint, SpecialLimit
+from liuquan.flows.spec import DayKind, Limit
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, PostHolding, Unit
 
@@ -108,3 +110,32 @@ def risk_points_watched_by(rule: str) -> QuerySet[RiskPoint]:
     return RiskPoint.objects.filter(rule=rule, definition__status=FlowStatus.PUBLISHED).select_related(
         "definition__unit"
     )
+
+
+def registered_limits() -> dict[str, rules.LegalMax]:
+    """The special-law limits (特别时限依据) by key, as the validation rules read them."""
+    found: dict[str, rules.LegalMax] = {}
+    for row in SpecialLimit.objects.select_related("law"):
+        basis = f"{row.law.name}{row.key.removeprefix(row.law.name)}"
+        extension = (
+            Limit(row.extension_days, DayKind(row.extension_kind or DayKind.WORKING))
+            if row.extension_days
+            else None
+        )
+        general = rules.LEGAL_MAXIMA.get(row.category)
+        found[row.key] = rules.LegalMax(
+            case=Limit(row.case_days, DayKind(row.case_kind)),
+            extension=extension,
+            deliver=general.deliver if general else None,
+            case_basis=basis,
+            extension_basis=basis if extension else "",
+            deliver_basis=general.deliver_basis if general else "",
+            category=row.category,
+        )
+    return found
+
+
+def hearing_threshold(unit: Unit) -> int | None:
+    """The unit's 较大数额 for hearings (行政处罚法 art. 63), or None when it has registered none."""
+    row = HearingThreshold.objects.filter(unit=unit).first()
+    return row.amount if row else None

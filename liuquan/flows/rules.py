@@ -26,13 +26,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from liuquan.flows.spec import END, DayKind, Flow, Limit, Step, StepKind, TransitionKind
+from liuquan.flows import tokens
+from liuquan.flows.spec import (
+    END,
+    SANCTION_NAMES,
+    DayKind,
+    Flow,
+    Limit,
+    Sanction,
+    Step,
+    StepKind,
+    TransitionKind,
+)
 
 __all__ = [
+    "ACCEPT_MAX",
+    "CATEGORY_NAMES",
+    "HEARING_ABOVE_AMOUNT",
+    "HEARING_ALWAYS",
     "LEGAL_MAXIMA",
     "LICENSING_JOINT_HANDLING",
+    "MAX_STATES",
     "MAX_WORKING_RUN",
     "LegalMax",
+    "Limit",
     "Problem",
     "Severity",
     "assign_distinct",
@@ -69,6 +86,7 @@ class LegalMax:
     case_basis: str = ""
     extension_basis: str = ""
     deliver_basis: str = ""
+    category: str = ""  # for a registered special-law limit: the category it applies to
 
 
 LEGAL_MAXIMA: Mapping[str, LegalMax] = {
@@ -105,7 +123,31 @@ LICENSING_JOINT_HANDLING = LegalMax(
     deliver_basis="行政许可法第四十四条",
 )
 
-_CATEGORY_NAMES = {
+# 行政许可法 art. 32(1)(4): missing materials are told at once or within five days, or the application
+# counts as accepted from the day it was received; art. 82: working days.
+ACCEPT_MAX = Limit(5, DayKind.WORKING)
+ACCEPT_BASIS = "行政许可法第三十二条第一款第四项、第八十二条"
+
+# 行政处罚法 art. 63: the penalties before which the party must be told of the right to a hearing.
+HEARING_ALWAYS = frozenset(
+    {
+        Sanction.LOWER_QUALIFICATION,  # (三) 降低资质等级
+        Sanction.REVOKE_LICENCE,  # (三) 吊销许可证件
+        Sanction.STOP_PRODUCTION,  # (四) 责令停产停业
+        Sanction.CLOSE,  # (四) 责令关闭
+        Sanction.RESTRICT_PRACTICE,  # (四) 限制从业
+        Sanction.OTHER,  # (五) 其他较重的行政处罚: unknown kinds are taken as heavy
+    }
+)
+# (一) 较大数额罚款, (二) 没收较大数额违法所得、没收较大价值非法财物: the amount is set by the province or
+# the ministry, so it is the unit's data (`hearing_threshold`).
+HEARING_ABOVE_AMOUNT = frozenset({Sanction.FINE, Sanction.CONFISCATE_INCOME, Sanction.CONFISCATE_PROPERTY})
+HEARING_BASIS = "行政处罚法第六十三条第一款"
+
+# The token game over a flow with parallel gateways explores at most this many states.
+MAX_STATES = 20_000
+
+CATEGORY_NAMES = {
     "licensing": "行政许可",
     "penalty": "行政处罚",
     "coercion": "行政强制",
@@ -118,6 +160,18 @@ _CATEGORY_NAMES = {
     "other": "其他行政权力",
     "public_service": "公共服务",
 }
+
+# Structural errors after which the token game is not played (it would only repeat them).
+_BROKEN = frozenset(
+    {
+        "duplicate_step",
+        "reserved_key",
+        "unknown_source",
+        "unknown_target",
+        "gateway_key_taken",
+        "gateway_unconnected",
+    }
+)
 
 # Transitions that go back (or sideways into an approval) and so do not lengthen the way to a decision.
 _BACKWARD = frozenset({TransitionKind.RETURN, TransitionKind.CORRECTION, TransitionKind.EXTEND})
@@ -173,12 +227,17 @@ def check_flow(
     *,
     staff: Mapping[str, frozenset[str]] | None = None,
     legal_max: Mapping[str, LegalMax] | None = None,
+    registered: Mapping[str, LegalMax] | None = None,
+    hearing_threshold: int | None = None,
 ) -> list[Problem]:
     """Every problem of `flow`, in a stable order.
 
     `staff` maps a post name to the ids of the people holding it; when given, the posts must be filled
     and the separation groups staffable by distinct people. `legal_max` overrides `LEGAL_MAXIMA` per
-    category (a special law's limits).
+    category. `registered` holds the special-law limits (法律、法规另有规定) by key: a flow that cites one
+    in `limit_basis` is held to it instead of the general statute. `hearing_threshold` is the unit's
+    较大数额 in yuan (行政处罚法 art. 63(1)(1)-(2)); None when the unit has set none, so any fine or
+    confiscation needs a hearing step.
     """
     if not flow.steps:
         return [
@@ -186,15 +245,19 @@ def check_flow(
         ]
     checker = _Checker(flow)
     checker.structure()
+    checker.parallel()
     checker.posts(staff)
     checker.separation(staff)
     maximum = (legal_max or {}).get(flow.category) or LEGAL_MAXIMA.get(flow.category)
+    if flow.limit_basis:
+        maximum = checker.special_limit(registered or {}, maximum)
     checker.limits(maximum)
     checker.transition_kinds()
+    checker.step_kinds()
     if flow.category == "licensing":
         checker.licensing()
     elif flow.category == "penalty":
-        checker.penalty()
+        checker.penalty(hearing_threshold)
     return checker.problems
 
 
@@ -221,11 +284,13 @@ class _Checker:
         self.steps: dict[str, Step] = {}
         for step in flow.steps:
             self.steps.setdefault(step.key, step)
+        self.gateways = {gateway.key: gateway for gateway in flow.gateways if gateway.key not in self.steps}
+        self.nodes = set(self.steps) | set(self.gateways)  # what a transition may name
         # Known edges only: a transition from or to an unknown step is reported once, then ignored.
         self.edges = [
             t
             for t in flow.transitions
-            if t.source in self.steps and (t.target in self.steps or t.target == END)
+            if t.source in self.nodes and (t.target in self.nodes or t.target == END)
         ]
 
     def add(self, code: str, step: str, message: str, message_en: str, severity: Severity = "error") -> None:
@@ -254,8 +319,25 @@ class _Checker:
                     f"{_zh(step)} 的标识为空或为保留字 {END!r}",
                     f"{_en(step)} has an empty key or the reserved key {END!r}",
                 )
+        for gateway in self.flow.gateways:
+            if gateway.key in self.steps or gateway.key in ("", END):
+                self.add(
+                    "gateway_key_taken",
+                    gateway.key,
+                    f"网关「{gateway.name or gateway.key}」的标识 {gateway.key!r} 为空、保留字或与环节重复",
+                    f"gateway “{gateway.name or gateway.key}” has an empty, reserved or step key {gateway.key!r}",
+                )
         pairs: set[tuple[str, str]] = set()
         for t in self.flow.transitions:
+            if t.source in self.gateways:
+                if t.target != END and t.target not in self.nodes:
+                    self.add(
+                        "unknown_target",
+                        t.source,
+                        f"网关 {t.source} 的流转指向不存在的环节 {t.target}",
+                        f"gateway {t.source}: a transition goes to unknown step {t.target}",
+                    )
+                continue
             if t.source not in self.steps:
                 self.add(
                     "unknown_source",
@@ -263,7 +345,7 @@ class _Checker:
                     f"流转「{t.label or t.outcome}」的起点 {t.source} 不是本流程的环节",
                     f"transition “{t.label or t.outcome}” starts at {t.source}, which is not a step of the flow",
                 )
-            elif t.target != END and t.target not in self.steps:
+            elif t.target != END and t.target not in self.nodes:
                 self.add(
                     "unknown_target",
                     t.source,
@@ -283,6 +365,17 @@ class _Checker:
             if key not in sources:
                 self.add(
                     "dead_end", key, f"{_zh(step)} 没有后续流转", f"{_en(step)} has no outgoing transition"
+                )
+        targets = {t.target for t in self.edges}
+        for key, gateway in self.gateways.items():
+            name = gateway.name or key
+            if key not in sources or key not in targets:
+                self.add(
+                    "gateway_unconnected",
+                    key,
+                    f"并行网关「{name}」({key}) 缺少{'流入' if key not in targets else '流出'}的流转",
+                    f"parallel gateway “{name}” ({key}) has no {'incoming' if key not in targets else 'outgoing'} "
+                    "transition",
                 )
         reachable = self.reachable_from(self.flow.start)
         for key, step in self.steps.items():
@@ -313,7 +406,7 @@ class _Checker:
             for t in self.edges:
                 if (
                     t.source == key
-                    and t.target in self.steps
+                    and t.target in self.nodes
                     and t.target not in found
                     and t.target not in avoid
                 ):
@@ -332,10 +425,145 @@ class _Checker:
                     changed = True
         return found
 
+    # -- parallel branches --------------------------------------------------------------------------
+
+    def parallel(self) -> None:
+        """With parallel gateways, play the token game (liuquan.flows.tokens) over every reachable state:
+        no state may leave branches waiting at a join that can never fire (deadlock), no step may hold
+        two branches at once (a missing join), and 补正 or an in-place 延期 may not be taken while other
+        branches run (the case clock is one clock)."""
+        if not self.gateways or any(p.code in _BROKEN for p in self.problems):
+            return
+        flow = self.flow
+        index = {id(t): number for number, t in enumerate(flow.transitions)}
+        moves = [index[id(t)] for t in self.edges if t.source in self.steps]
+        start: tuple[str, ...] = (flow.start,)
+        seen = {start}
+        todo = [start]
+        reported: set[tuple[str, str]] = set()
+
+        def report(code: str, key: str, zh: str, en: str) -> None:
+            if (code, key) not in reported:
+                reported.add((code, key))
+                self.add(code, key, zh, en)
+
+        while todo:
+            if len(seen) > MAX_STATES:
+                self.add(
+                    "parallel_too_complex",
+                    "",
+                    f"并行分支组合过多（超过{MAX_STATES}种状态），无法核验流程不会卡死，请简化",
+                    f"the parallel branches combine into more than {MAX_STATES} states; simplify the flow",
+                )
+                return
+            state = todo.pop()
+            steps = tokens.steps_of(state)
+            for key in steps:
+                if state.count(key) > 1:
+                    report(
+                        "parallel_unsafe",
+                        key,
+                        f"{_zh(self.steps[key])} 可能同时有两个并行分支到达（缺少汇聚的并行网关）",
+                        f"two parallel branches can reach {_en(self.steps[key])} at once (a join is missing)",
+                    )
+            if not steps and state:
+                for token in dict.fromkeys(state):
+                    gateway = token[1:].partition("#")[0]
+                    name = self.gateways[gateway].name or gateway
+                    report(
+                        "parallel_deadlock",
+                        gateway,
+                        f"并行网关「{name}」({gateway}) 等待的分支可能永远不会全部到达，办件将卡住",
+                        f"parallel gateway “{name}” ({gateway}) may wait for ever for a branch that never comes",
+                    )
+            for number in moves:
+                t = flow.transitions[number]
+                if t.source not in state:
+                    continue
+                if len(state) > 1 and (
+                    t.kind == TransitionKind.CORRECTION
+                    or (t.kind == TransitionKind.EXTEND and t.target == t.source)
+                ):
+                    what = "补正" if t.kind == TransitionKind.CORRECTION else "延期"
+                    report(
+                        "parallel_clock_move",
+                        t.source,
+                        f"{_zh(self.steps[t.source])} 在并行分支中，不能设{what}流转「{t.label or t.outcome}」"
+                        "（办理时限只有一个，请放在并行网关之前或之后）",
+                        f"{_en(self.steps[t.source])} is inside parallel branches and may not have the "
+                        f"{'correction' if what == '补正' else 'extension'} “{t.label or t.outcome}”",
+                    )
+                try:
+                    after = tokens.advance(flow, state, number).tokens
+                except tokens.TokenError:
+                    continue
+                following = tuple(sorted(after))
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+
+    # -- special-law limits -------------------------------------------------------------------------
+
+    def special_limit(self, registered: Mapping[str, LegalMax], general: LegalMax | None) -> LegalMax | None:
+        """The registered special-law limit the flow cites, or the general one with an error when the
+        citation names nothing registered or a limit for another category."""
+        flow = self.flow
+        entry = registered.get(flow.limit_basis)
+        category = CATEGORY_NAMES.get(flow.category, flow.category)
+        if entry is None:
+            self.add(
+                "limit_basis_unknown",
+                "",
+                f"流程引用的特别时限依据「{flow.limit_basis}」未登记；请先在特别时限登记中登记（须为法规库中现行有效的条文）",
+                f"the flow cites special-law limit “{flow.limit_basis}”, which is not registered",
+            )
+            return general
+        if entry.category and entry.category != flow.category:
+            other = CATEGORY_NAMES.get(entry.category, entry.category)
+            self.add(
+                "limit_basis_other_category",
+                "",
+                f"特别时限依据「{flow.limit_basis}」适用于{other}，不适用于{category}流程",
+                f"special-law limit “{flow.limit_basis}” applies to {entry.category}, not {flow.category}",
+            )
+            return general
+        return entry
+
+    # -- step kinds ---------------------------------------------------------------------------------
+
+    def step_kinds(self) -> None:
+        for t in self.edges:
+            if t.after is not None and (
+                t.source not in self.steps or self.steps[t.source].kind != StepKind.WAIT
+            ):
+                self.add(
+                    "timer_not_on_wait",
+                    t.source,
+                    f"流转「{t.label or t.outcome}」设有定时，但只有“等待”环节的流转可以定时自动流转",
+                    f"transition “{t.label or t.outcome}” has a timer, but only a wait step's transitions may",
+                )
+            if t.after is not None and t.after.days <= 0:
+                self.add(
+                    "timer_not_positive",
+                    t.source,
+                    f"流转「{t.label or t.outcome}」的定时须至少一天",
+                    f"the timer of transition “{t.label or t.outcome}” must be at least one day",
+                )
+        for key, step in self.steps.items():
+            if step.kind == StepKind.CALL and not step.calls.strip():
+                self.add(
+                    "call_without_flow",
+                    key,
+                    f"{_zh(step)} 为调用子流程，但没有指定被调用事项的编码",
+                    f"{_en(step)} calls a sub-flow but names no power code",
+                )
+
     # -- posts and separation -----------------------------------------------------------------------
 
     def posts(self, staff: Mapping[str, frozenset[str]] | None) -> None:
         for key, step in self.steps.items():
+            if step.kind == StepKind.CALL:
+                continue  # its steps come with their own posts when the called flow is inlined
             if not step.post:
                 self.add("no_post", key, f"{_zh(step)} 没有指定岗位", f"{_en(step)} has no post")
             elif staff is not None and not staff.get(step.post):
@@ -408,7 +636,7 @@ class _Checker:
                 self.add(
                     "negative_limit", key, f"{where_zh}{label_zh}为负数", f"{where_en}{label_en} is negative"
                 )
-        category = _CATEGORY_NAMES.get(flow.category, flow.category)
+        category = CATEGORY_NAMES.get(flow.category, flow.category)
         if maximum is not None:
             self.compare_case(maximum, category)
             self.compare_deliver(maximum, category)
@@ -419,12 +647,14 @@ class _Checker:
         flow = self.flow
         if maximum.case is not None:
             if flow.case_limit is None:
+                # Without a case limit no case of the flow gets a due date, so none is ever overdue.
                 self.add(
                     "no_case_limit",
                     "",
-                    f"{category}流程没有设定办理时限（法定{_days_zh(maximum.case)}，{maximum.case_basis}）",
-                    f"the flow sets no case limit (the law allows {_days_en(maximum.case)}, {maximum.case_basis})",
-                    "warning",
+                    f"{category}流程必须设定办理时限（法定{_days_zh(maximum.case)}，{maximum.case_basis}）；"
+                    "没有办理时限的办件不会计算期限，也不会超期预警",
+                    f"the flow sets no case limit (the law allows {_days_en(maximum.case)}, {maximum.case_basis}); "
+                    "its cases would have no due date and never be overdue",
                 )
             else:
                 self.over(
@@ -451,10 +681,10 @@ class _Checker:
                 self.add(
                     "extension_without_basis",
                     "",
-                    f"{category}的法定时限没有延期规定（{maximum.case_basis}）；如有法律、法规或规章另行规定，请登记该依据",
+                    f"{category}的法定时限没有延期规定（{maximum.case_basis}）；如有法律、法规或规章另行规定，"
+                    "请在“特别时限依据”中登记该条文，并在流程的时限依据中引用",
                     f"the statutory limit has no extension ({maximum.case_basis}); if a law, regulation or rule "
-                    "allows one, register it as the legal maximum",
-                    "warning",
+                    "allows one, register it as a special-law limit and cite it as the flow's limit basis",
                 )
 
     def compare_deliver(self, maximum: LegalMax, category: str) -> None:
@@ -508,7 +738,7 @@ class _Checker:
         not lengthen it. A step counted in the other kind of day weighs its shortest ordinary length.
         """
         targets = set(self.keys_of(StepKind.DECIDE))
-        forward: dict[str, list[str]] = {key: [] for key in self.steps}
+        forward: dict[str, list[str]] = {key: [] for key in self.nodes}
         for t in self.edges:
             if t.kind not in _BACKWARD:
                 forward[t.source].append(t.target)
@@ -526,7 +756,8 @@ class _Checker:
             tails = [tail for target in forward[key] if (tail := longest(target)) is not None]
             on_path.discard(key)
             best = max(tails, default=0 if key in targets else None)
-            result = None if best is None else best + self.weight(self.steps[key], case_limit.kind)
+            weight = self.weight(self.steps[key], case_limit.kind) if key in self.steps else 0
+            result = None if best is None else best + weight
             memo[key] = result
             return result
 
@@ -560,6 +791,8 @@ class _Checker:
 
     def transition_kinds(self) -> None:
         for t in self.edges:
+            if t.source not in self.steps:
+                continue  # a gateway's transitions carry no kind of their own
             source = self.steps[t.source]
             target = self.steps.get(t.target)
             label = t.label or t.outcome
@@ -600,6 +833,29 @@ class _Checker:
             self.add(
                 "licensing_no_decide", "", "行政许可流程缺少决定环节", "a licensing flow needs a decide step"
             )
+        # 行政许可法 art. 32(1)(4): what is missing is told at once or within five days; later, the
+        # application counts as accepted from its receipt. A longer 受理 step would hide that.
+        for key in accepts:
+            step = self.steps[key]
+            if step.limit is None:
+                self.add(
+                    "accept_no_limit",
+                    key,
+                    f"{_zh(step)} 没有设定时限（材料不全的应当场或者五日内一次告知，{ACCEPT_BASIS}）",
+                    f"{_en(step)} has no limit (missing materials are told at once or within five days, "
+                    f"{ACCEPT_BASIS})",
+                    "warning",
+                )
+            else:
+                self.over(
+                    "accept_limit_over_legal",
+                    key,
+                    "受理时限",
+                    "acceptance limit",
+                    step.limit,
+                    ACCEPT_MAX,
+                    ACCEPT_BASIS,
+                )
         if accepts:
             for key in decides:
                 if not self.separated(key, frozenset({StepKind.ACCEPT})):
@@ -621,8 +877,9 @@ class _Checker:
                         "other than the reviewer, 行政许可法 art. 48(1)(3))",
                     )
 
-    def penalty(self) -> None:
+    def penalty(self, threshold: int | None) -> None:
         decides = self.keys_of(StepKind.DECIDE)
+        self.hearing_rights(threshold, decides)
         investigates = self.keys_of(StepKind.INVESTIGATE)
         if not decides:
             self.add(
@@ -675,6 +932,7 @@ class _Checker:
                         f"{_en(self.steps[key])} is not separated from the decision (fine decision separate "
                         "from collection, 行政处罚法 art. 67)",
                     )
+
         # 行政处罚法 art. 44 and 62: no penalty decision before the party is told its content, facts,
         # reasons and rights. Every way from the start to a decision must pass a 告知 step.
         around = self.reachable_from(self.flow.start, avoid=frozenset(self.keys_of(StepKind.NOTIFY)))
@@ -686,6 +944,83 @@ class _Checker:
                     f"存在不经告知即到达{_zh(self.steps[key])} 的路径（行政处罚法第四十四条、第六十二条）",
                     f"{_en(self.steps[key])} can be reached without a notify step (行政处罚法 art. 44, 62)",
                 )
+
+    def hearing_rights(self, threshold: int | None, decides: list[str]) -> None:
+        """行政处罚法 arts. 63-65: before a penalty art. 63 lists, the party is told of the right to a hearing
+        and may ask for one within five days of the notice (art. 64(1)); the decision follows the hearing
+        record (art. 65). So the flow needs a hearing step that a notify step leads to and that leads on
+        to a decision."""
+        grounds = hearing_grounds(self.flow, threshold)
+        if not grounds:
+            return
+        why = "；".join(zh for zh, _ in grounds)
+        why_en = "; ".join(en for _, en in grounds)
+        hearings = self.keys_of(StepKind.HEARING)
+        if not hearings:
+            self.add(
+                "penalty_no_hearing",
+                "",
+                f"行政处罚流程缺少听证环节：{why}，应当告知当事人有要求听证的权利（{HEARING_BASIS}、第六十四条）",
+                f"a penalty flow has no hearing step although the party has the right to ask for one "
+                f"(行政处罚法 art. 63(1), 64): {why_en}",
+            )
+            return
+        notifies = self.keys_of(StepKind.NOTIFY)
+        after_notify = set().union(*(self.reachable_from(key) for key in notifies)) if notifies else set()
+        around = self.reachable_from(self.flow.start, avoid=frozenset(notifies))
+        for key in hearings:
+            step = self.steps[key]
+            if key not in after_notify or key in around:
+                self.add(
+                    "penalty_hearing_before_notify",
+                    key,
+                    f"{_zh(step)} 不在告知之后：当事人在告知后五日内提出听证要求（行政处罚法第六十四条第一项）",
+                    f"{_en(step)} does not follow a notify step (the hearing is asked for within five days of "
+                    "the notice, 行政处罚法 art. 64(1))",
+                )
+            if decides and not any(decide in self.reachable_from(key) for decide in decides):
+                self.add(
+                    "penalty_hearing_without_decision",
+                    key,
+                    f"{_zh(step)} 之后没有决定环节：听证结束后应当根据听证笔录作出决定（行政处罚法第六十五条）",
+                    f"no decision follows {_en(step)} (the decision is made on the hearing record, 行政处罚法 art. 65)",
+                )
+
+
+def hearing_grounds(flow: Flow, threshold: int | None) -> list[tuple[str, str]]:
+    """Why a penalty flow must offer a hearing (行政处罚法 art. 63), each in Chinese and English; [] when it
+    need not.
+
+    A flow that lists no penalty kinds is taken to impose any, and so needs one. A fine or confiscation
+    needs one unless the flow's largest amount is known and below the unit's 较大数额 (`threshold`)."""
+    if not flow.sanctions:
+        return [("未列明可作出的处罚种类", "the flow lists no kinds of penalty")]
+    grounds = [
+        (SANCTION_NAMES[sanction], sanction.value)
+        for sanction in flow.sanctions
+        if sanction in HEARING_ALWAYS
+    ]
+    amounts = [sanction for sanction in flow.sanctions if sanction in HEARING_ABOVE_AMOUNT]
+    if amounts:
+        zh = "、".join(SANCTION_NAMES[sanction] for sanction in amounts)
+        en = ", ".join(sanction.value for sanction in amounts)
+        if flow.max_amount is None:
+            grounds.append((f"{zh}未设上限", f"{en} without an upper amount"))
+        elif threshold is None:
+            grounds.append(
+                (
+                    f"{zh}（本单位未登记“较大数额”标准）",
+                    f"{en} (the unit has registered no 较大数额 threshold)",
+                )
+            )
+        elif flow.max_amount >= threshold:
+            grounds.append(
+                (
+                    f"{zh}可达{flow.max_amount}元（较大数额标准{threshold}元）",
+                    f"{en} up to {flow.max_amount} yuan (the threshold is {threshold})",
+                )
+            )
+    return grounds
 
 
 def _first_unassignable(steps: Sequence[Step], holders: Sequence[frozenset[str]]) -> Step:

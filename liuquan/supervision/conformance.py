@@ -23,6 +23,12 @@ path (the same checks without the last). An empty trace is a fitting prefix and 
 Only finished cases are compared with PM4Py (a replay has no notion of "not over yet"); prefix verdicts
 equal PM4Py's on the prefix completed by the shortest way to END, which the tests check too.
 
+Parallel branches. In a flow with parallel gateways the steps of branches interleave in any order, so
+the state machine over steps is replaced by the token game the engine plays (liuquan.flows.tokens):
+the trace is replayed over every set of tokens its events can lead to (an event's outcome is not in
+the trace, so each outgoing transition of its step is tried); an event fits when its step is open in
+one of them, and a finished trace fits when one of them has ended.
+
 The first event that does not fit decides the verdict's kind: an activity that is no step of the flow
 is `unknown_step`; a step that could be reached from the previous one, only not directly, is
 `skipped_step` (steps between were left out; a step repeated without the return in between is one); a
@@ -45,6 +51,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from liuquan.flows import tokens
 from liuquan.flows.spec import END, Flow
 
 __all__ = [
@@ -98,7 +105,7 @@ _FITS = {True: Verdict(finished=True), False: Verdict(finished=False)}
 class Model:
     """A flow compiled for conformance: for each step the steps (and END) that may follow it."""
 
-    __slots__ = ("_memo", "_reach", "ending", "follows", "moves", "names", "start", "steps")
+    __slots__ = ("_memo", "_reach", "ending", "follows", "moves", "names", "parallel", "start", "steps")
 
     def __init__(self, flow: Flow) -> None:
         self.start = flow.start
@@ -112,12 +119,30 @@ class Model:
         self.moves = frozenset((row.source, row.outcome) for row in flow.transitions)
         self.ending = frozenset((row.source, row.outcome) for row in flow.transitions if row.target == END)
         self._reach: dict[str, frozenset[str]] | None = None
+        self.parallel = flow if flow.gateways else None  # replayed with tokens (see the module docstring)
+        if self.parallel is not None:
+            # What a step may be followed by, through gateways: for `reachable` and the deviation's kind.
+            gateways = {gateway.key for gateway in flow.gateways}
+            through: dict[str, set[str]] = {}
+            for key, nexts in follows.items():
+                seen, todo = set(), list(nexts)
+                while todo:
+                    target = todo.pop()
+                    if target in seen:
+                        continue
+                    seen.add(target)
+                    if target in gateways:
+                        todo.extend(follows.get(target, ()))
+                through[key] = {target for target in seen if target not in gateways}
+            self.follows = {key: frozenset(nexts) for key, nexts in through.items()}
         self._memo: dict[tuple[tuple[str, ...], bool], Verdict] = {}
 
     # The hot path: a dict lookup and a set membership per event, and a memo per distinct variant.
 
     def first_bad(self, trace: Sequence[str], finished: bool) -> int:
         """The index of the first event that does not fit, len(trace) if only the end does not, or -1."""
+        if self.parallel is not None:
+            return self._first_bad_tokens(self.parallel, trace, finished)
         follows = self.follows
         empty: frozenset[str] = frozenset()
         previous = _START
@@ -126,6 +151,29 @@ class Model:
                 return index
             previous = step
         if finished and END not in follows.get(previous, empty):
+            return len(trace)
+        return -1
+
+    def _first_bad_tokens(self, flow: Flow, trace: Sequence[str], finished: bool) -> int:
+        by_source: dict[str, list[int]] = {}
+        for number, row in enumerate(flow.transitions):
+            by_source.setdefault(row.source, []).append(number)
+        states: set[tuple[str, ...]] = {(self.start,)}
+        for index, step in enumerate(trace):
+            following: set[tuple[str, ...]] = set()
+            for state in states:
+                if step not in state:
+                    continue
+                for number in by_source.get(step, ()):
+                    try:
+                        moved = tokens.advance(flow, state, number)
+                    except tokens.TokenError:
+                        continue
+                    following.add(() if moved.ended else tuple(sorted(moved.tokens)))
+            if not following:
+                return index
+            states = following
+        if finished and () not in states:
             return len(trace)
         return -1
 
@@ -304,11 +352,36 @@ def petri_net(flow: Flow, *, alphabet: Iterable[str] = ()) -> tuple[Any, Any, An
             utils.add_arc_from_to(row, target, net)
 
     sink = place("sink")
+    gateways = {gateway.key for gateway in flow.gateways}
     for step in flow.steps:
         transition(f"t_{step.key}", step.key, place(f"p_{step.key}"), place(f"q_{step.key}"))
-    for source, target in sorted({(row.source, row.target) for row in flow.transitions}):
-        goal = sink if target == END else place(f"p_{target}")
-        transition(f"tau_{source}_{target}", None, place(f"q_{source}"), goal)
+
+    def goal(number: int, target: str) -> Any:
+        if target == END:
+            return sink
+        return place(f"a_{target}_{number}") if target in gateways else place(f"p_{target}")
+
+    pairs = sorted({(row.source, row.target) for row in flow.transitions if row.source not in gateways})
+    for source, target in pairs:
+        if target in gateways:
+            for number, row in enumerate(flow.transitions):
+                if (row.source, row.target) == (source, target):
+                    transition(
+                        f"tau_{source}_{target}_{number}", None, place(f"q_{source}"), goal(number, target)
+                    )
+        else:
+            transition(f"tau_{source}_{target}", None, place(f"q_{source}"), goal(-1, target))
+    for key in sorted(gateways):
+        # A parallel gateway: one silent transition that needs a token from every incoming transition and
+        # puts one on every outgoing one.
+        row = PetriNet.Transition(f"g_{key}", None)
+        net.transitions.add(row)
+        for number, incoming in enumerate(flow.transitions):
+            if incoming.target == key:
+                utils.add_arc_from_to(place(f"a_{key}_{number}"), row, net)
+        for number, outgoing in enumerate(flow.transitions):
+            if outgoing.source == key:
+                utils.add_arc_from_to(row, goal(number, outgoing.target), net)
     known = {step.key for step in flow.steps}
     for label in sorted(set(alphabet) - known):
         # Its input place is never marked: replaying it always needs a missing token.

@@ -22,6 +22,7 @@ from django.db.models import Count, DateField, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
+from liuquan.cases import queries as case_queries
 from liuquan.cases.models import Case, CaseStatus, CaseStep
 from liuquan.core.errors import Forbidden
 from liuquan.org import queries as org_queries
@@ -487,14 +488,13 @@ def _late_cases(units: QuerySet[Unit], period: Period, today: dt.date) -> list[L
         closed_on = timezone.localtime(case.closed_at).date() if case.closed_at else None
         if case.definition_id not in flows:
             flows[case.definition_id] = case.definition.flow
-        step = flows[case.definition_id].step(case.current_step) if case.current_step else None
         found.append(
             LateCase(
                 number=case.number,
                 unit=case.unit,
                 power_name=case.power_name,
                 status=case.get_status_display(),
-                current_step=step.name if step else "",
+                current_step=case_queries.open_step_names(flows[case.definition_id], case.current_step),
                 due_on=case.due_on,
                 closed_on=closed_on,
                 days_late=((closed_on or today) - case.due_on).days,

@@ -359,9 +359,16 @@ def test_special_law_override_replaces_the_whole_entry() -> None:
     assert check_flow(flow, legal_max={"penalty": longer}) == []
 
 
-def test_missing_case_limit_warns() -> None:
+def test_missing_case_limit_is_an_error_licensing_art_42() -> None:
     problems = check_flow(replace(template_for("licensing"), case_limit=None))
-    assert [(p.code, p.severity) for p in problems] == [("no_case_limit", "warning")]
+    assert [(p.code, p.severity) for p in problems] == [("no_case_limit", "error")]
+    assert "第四十二条" in problems[0].message and "超期" in problems[0].message
+
+
+def test_missing_case_limit_is_an_error_penalty_art_60() -> None:
+    problems = check_flow(replace(template_for("penalty"), case_limit=None))
+    assert [(p.code, p.severity) for p in problems] == [("no_case_limit", "error")]
+    assert "第六十条" in problems[0].message
 
 
 def test_penalty_case_limit_over_90_natural_days_art_60() -> None:
@@ -373,7 +380,8 @@ def test_penalty_case_limit_over_90_natural_days_art_60() -> None:
 
 def test_penalty_extension_needs_a_basis() -> None:
     flow = replace(template_for("penalty"), extension=Limit(30, N))
-    assert find(check_flow(flow), "extension_without_basis").severity == "warning"
+    problem = find(check_flow(flow), "extension_without_basis")
+    assert problem.severity == "error" and "特别时限依据" in problem.message
 
 
 def test_licensing_delivery_over_10_working_days_art_44() -> None:

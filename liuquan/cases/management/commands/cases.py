@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from liuquan.cases import ingest
+from liuquan.cases import actions, ingest
 from liuquan.cases.api import CaseOut
 from liuquan.cases.models import Case, CaseStatus, IngestSource
 from liuquan.core.errors import InvalidInput, NotFound
@@ -50,6 +50,10 @@ class Command(BaseCommand):
         )
         listing.add_argument("--numbers", action="store_true", help="print only the case numbers")
         listing.add_argument("--json", action="store_true", help="print JSON instead of text")
+        verbs.add_parser(
+            "timers",
+            help="take every timer transition whose wait has run out (also run by `supervise sweep`)",
+        )
         show = verbs.add_parser("show", help="one case with its steps and timeline (JSON)")
         show.add_argument("number", help="the case number, e.g. 140700-MZJ-2026-0000001")
 
@@ -65,6 +69,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Keep the token: only its digest is stored. Send events to POST /api/v1/ingest/events."
             )
+            return
+        if options["verb"] == "timers":
+            moved = actions.do_fire_timers()
+            self.stdout.write(f"定时流转：{moved} 件")
             return
         if options["verb"] == "map-person":
             source = IngestSource.objects.select_related("unit").filter(name=options["source"]).first()

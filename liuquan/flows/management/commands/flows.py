@@ -109,6 +109,11 @@ class Command(BaseCommand):
         power(into)
         into.add_argument("--publish", action="store_true", help="publish it at once if it is valid")
         into.add_argument("--actor", help="acting person's user name (default: the system steward)")
+        into.add_argument(
+            "--json",
+            action="store_true",
+            help='print JSON: {"problems": [{"zh", "en"}], "warnings": [...], "unmapped": [...]}',
+        )
         svg = verbs.add_parser("export-svg", help="the flow chart or the risk map as SVG")
         power(svg)
         svg.add_argument("--version", type=int, help="flow version (default: the newest, draft included)")
@@ -239,21 +244,44 @@ class Command(BaseCommand):
         unit = _unit_for(options["power"], options["unit"])
         path: Path = options["file"]
         actor = _actor(options["actor"])
-        result = actions.do_import_bpmn(
-            actor=actor, unit=unit, power_code=options["power"], data=_read(path), name=path.name
-        )
+        data = _read(path)
+        try:
+            result = actions.do_import_bpmn(
+                actor=actor, unit=unit, power_code=options["power"], data=data, name=path.name
+            )
+        except InvalidInput as exc:
+            if options["json"] and "problems" in exc.detail:
+                pairs = zip(exc.detail["problems"], exc.detail.get("problems_en", []), strict=False)
+                problems = [{"zh": zh, "en": en} for zh, en in pairs]
+                self.stdout.write(
+                    json.dumps(
+                        {"problems": problems, "warnings": [], "unmapped": []}, ensure_ascii=False, indent=2
+                    )
+                )
+            raise
         flow = result.definition.flow
-        self.stdout.write(
-            f"{result.definition}：{len(flow.steps)} 个环节，{len(flow.transitions)} 条流转，"
-            f"{len({step.post for step in flow.steps if step.post})} 个岗位"
-        )
-        for line in result.unmapped:
-            self.stdout.write(f"未转换  {line}")
-        for line in result.warnings:
-            self.stdout.write(f"提示  {line}")
+        if options["json"]:
+            report = {
+                "definition": str(result.definition),
+                "version": result.definition.version,
+                "problems": [],
+                "warnings": [note.as_dict() for note in result.warnings],
+                "unmapped": [note.as_dict() for note in result.unmapped],
+            }
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(
+                f"{result.definition}：{len(flow.steps)} 个环节，{len(flow.transitions)} 条流转，"
+                f"{len({step.post for step in flow.steps if step.post})} 个岗位"
+            )
+            for note in result.unmapped:
+                self.stdout.write(f"未转换  {note.zh}")
+            for note in result.warnings:
+                self.stdout.write(f"提示  {note.zh}")
         if options["publish"]:
-            report = actions.do_publish_flow(actor=actor, definition=result.definition)
-            self.stdout.write(f"{report.definition} 已公布")
+            report_ = actions.do_publish_flow(actor=actor, definition=result.definition)
+            if not options["json"]:
+                self.stdout.write(f"{report_.definition} 已公布")
 
     def handle_export_svg(self, options: dict[str, Any]) -> None:
         row = self._version(options)
