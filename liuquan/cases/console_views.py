@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from liuquan.cases import actions, engine, queries
 from liuquan.cases.forms import CompleteForm, ReplyForm, TerminateForm
-from liuquan.cases.models import Case, Rating
+from liuquan.cases.models import Case, CaseStep, Rating
 from liuquan.console.views import person_of
 from liuquan.core.errors import DomainError, Forbidden, NotFound
 from liuquan.org.models import Person
@@ -54,10 +54,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _row_for(person: Person, page: queries.CasePage, step: str = "") -> CaseStep | None:
+    """The open step this person works on: `step` when given; else, of parallel branches, the first
+    whose post they hold; else the latest open one."""
+    if step:
+        return next((row for row in page.open_steps if row.step == step), None)
+    mine = (row for row in page.open_steps if actions.holds_post(person, page.case, row.post))
+    return next(mine, page.open_step)
+
+
 def _complete_form(
-    request: HttpRequest, person: Person, page: queries.CasePage, data: Any = None
+    request: HttpRequest, person: Person, page: queries.CasePage, data: Any = None, step: str = ""
 ) -> CompleteForm | None:
-    row = page.open_step
+    row = _row_for(person, page, step)
     if row is None or not actions.holds_post(person, page.case, row.post):
         return None
     return CompleteForm(
@@ -66,7 +75,7 @@ def _complete_form(
         actor=person,
         unit=page.case.unit,
         step=row.step,
-        moves=page.table.outcomes(row.step),
+        moves=[move for move in page.table.outcomes(row.step) if move.after is None],  # timers move alone
         heads=queries.unit_heads(page.case.unit),
     )
 
@@ -82,7 +91,7 @@ def _render_case(
     reply_form: ReplyForm | None = None,
 ) -> HttpResponse:
     page = queries.case_page(case)
-    row = page.open_step
+    row = _row_for(person, page)
     head = actions.is_head(person, case.unit)
     holds = row is not None and actions.holds_post(person, case, row.post)
     rating = page.rating
@@ -93,6 +102,7 @@ def _render_case(
             (event, EVENT_NAMES.get(event.kind, event.kind), _step_name(page.table, event.step))
             for event in page.events
         ],
+        "act_step": row,
         "may_claim": holds and row is not None and row.assignee_id is None,
         "complete_form": complete_form or _complete_form(request, person, page),
         "terminate_form": terminate_form or (TerminateForm() if head and not case.closed else None),
@@ -139,7 +149,7 @@ def claim(request: HttpRequest, number: str) -> HttpResponse:
     person = person_of(request)
     case = _access(person, number)
     try:
-        row = actions.do_claim_step(actor=person, case=case)
+        row = actions.do_claim_step(actor=person, case=case, step=request.POST.get("step", "")[:60])
     except DomainError as exc:
         return _refused(request, person, case, exc)
     messages.success(
@@ -155,8 +165,8 @@ def complete(request: HttpRequest, number: str) -> HttpResponse:
     case = _access(person, number)
     page = queries.case_page(case)
     step = request.POST.get("step", "")[:60]
-    form = _complete_form(request, person, page, request.POST)
-    if form is None or page.open_step is None or step != page.open_step.step:
+    form = _complete_form(request, person, page, request.POST, step)
+    if form is None:
         # Not the holder of the current step's post, nothing open, or a page that is out of date:
         # the action says why, so a refused transition is the engine's and is recorded.
         try:

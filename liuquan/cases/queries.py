@@ -325,6 +325,7 @@ class CasePage:
     rating: Rating | None
     open_step: CaseStep | None
     marker: str
+    open_steps: tuple[CaseStep, ...] = ()  # every open branch of a case split by a parallel gateway
 
 
 # Outcomes the engine writes on a row it closes without the step being performed (see
@@ -373,6 +374,7 @@ def case_page(case: Case, *, today: date | None = None) -> CasePage:
         rating=Rating.objects.filter(case=case).select_related("replied_by").first(),
         open_step=None if case.closed else open_step,
         marker=worst(case_marker, *(line.marker for line in steps)),
+        open_steps=() if case.closed else tuple(row for row in rows if row.completed_at is None),
     )
 
 

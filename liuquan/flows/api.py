@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from liuquan.api.auth import AUTH
 from liuquan.core.errors import InvalidInput, NotFound
 from liuquan.flows import actions, bpmn, codec, queries
-from liuquan.flows.models import FlowStatus, ProcessDefinition
+from liuquan.flows.models import FlowStatus, HearingThreshold, ProcessDefinition, SpecialLimit
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person
 
@@ -166,3 +166,63 @@ def problems(request: HttpRequest, unit: str, power: str) -> list[ProblemOut]:
 def publish(request: HttpRequest, unit: str, power: str) -> VersionOut:
     report = actions.do_publish_flow(actor=_person(request), definition=_draft(unit, power))
     return VersionOut.of(report.definition)
+
+
+class SpecialLimitOut(Schema):
+    key: str
+    category: str
+    law: str
+    article: int
+    paragraph: int
+    case_days: int
+    case_kind: str
+    extension_days: int | None
+    extension_kind: str
+    note: str
+    registered_at: datetime
+
+
+class HearingThresholdOut(Schema):
+    unit: str
+    unit_name: str
+    amount: int
+    basis: str
+    set_at: datetime
+
+
+@router.get(
+    "/public/special-limits",
+    response=list[SpecialLimitOut],
+    summary="Special-law limits (特别时限依据) that flows may cite instead of the general statute (public)",
+)
+def special_limits(request: HttpRequest) -> list[SpecialLimitOut]:
+    return [
+        SpecialLimitOut(
+            key=row.key,
+            category=row.category,
+            law=row.law.name,
+            article=row.article,
+            paragraph=row.paragraph,
+            case_days=row.case_days,
+            case_kind=row.case_kind,
+            extension_days=row.extension_days,
+            extension_kind=row.extension_kind,
+            note=row.note,
+            registered_at=row.registered_at,
+        )
+        for row in SpecialLimit.objects.select_related("law").order_by("key")
+    ]
+
+
+@router.get(
+    "/public/hearing-thresholds",
+    response=list[HearingThresholdOut],
+    summary="Each unit's 较大数额 from which a penalty needs a hearing (行政处罚法 art. 63) (public)",
+)
+def hearing_thresholds(request: HttpRequest) -> list[HearingThresholdOut]:
+    return [
+        HearingThresholdOut(
+            unit=row.unit.code, unit_name=row.unit.name, amount=row.amount, basis=row.basis, set_at=row.set_at
+        )
+        for row in HearingThreshold.objects.select_related("unit").order_by("unit__code")
+    ]

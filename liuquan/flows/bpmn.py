@@ -1,6 +1,9 @@
 """BPMN 2.0 in and out for flows (pure; no Django): export, import, and the checks an export must pass.
 
-The writer lives in `bpmn_export`, the reader in `bpmn_import`; this module is the one to import from.
+The writer lives in `bpmn_export`; the reader in `bpmn_import`, with the shared vocabulary (namespaces,
+Note, safe parsing, the documentation-line forms) in `bpmn_common`, what documentation lines, lq: and
+timers give in `bpmn_fields`, message flows in `bpmn_messages` and the can-it-end check in `bpmn_ends`.
+This module is the one to import from.
 
 Export (`to_bpmn`)
   * A collaboration with one participant (the pool) whose process has a laneSet with one lane per post, in
@@ -40,9 +43,8 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
   * Every message (problems, unmapped, warnings) is a `Note(zh, en)`; str() is the Chinese. The console
     shows the person's language, the CLI's `flows import-bpmn --json` prints both.
   * Processes: every pool's process (collaboration participants, in pool order); with no pool, the first
-    process. Black-box pools, message flows (they carry no control flow in a liuquan flow), processes in
-    no pool are unmapped with the reason. The flow starts at the first pool's first start event; other
-    start events are unmapped. With several pools, a pool without lanes gives its tasks post = its name.
+    process. Black-box pools and processes in no pool are unmapped with the reason. The flow starts at the
+    first pool's first start event; other start events are unmapped, except those a message starts. With several pools, a pool without lanes gives its tasks post = its name.
     The flow's name: the `name` argument, else lq:flow's, the first process's, its pool's. The category is
     always the caller's (a different exported one is warned about).
   * What a field comes from, first found wins: the standard documentation line (it is what a person can
@@ -57,6 +59,20 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
     meeting = MEETING, publicity = the name has 公示, suspends_clock = 听证 or 检测/检验/专家评审/鉴定.
     A step's innermost lane is its post (lanes 未指定岗位 or unnamed mean ""); nodes inside a subprocess
     take their own lane, else the subprocess's.
+  * Message flows (bpmn_messages). One from a task (userTask …, callActivity, receiveTask), a sendTask, a
+    throw event or an end event of one pool to the message start event of another pool (not the first:
+    the flow itself starts there) starts that pool's process asynchronously: every transition that sends
+    it (a task's outgoing transitions, a transition whose path passes the sendTask or throw event or ends
+    at the end event) goes into a new spec.Gateway(PARALLEL), keyed after the message flow's id and named
+    after it, whose "go" transitions lead on to the transition's old target and to the started pool's
+    first step(s). The started pool's end events end their branch only (NEXT to END; a REJECT/TERMINATE
+    guessed from a name is turned into NEXT with a warning), so the case ends once both pools are done
+    (liuquan.flows.tokens). A transition that ends the case (REJECT/TERMINATE to END) sends nothing: the
+    pool would end with the case at once. A message flow into an intermediate message catch event or a
+    receive task changes nothing (that WAIT step is completed by staff when the message arrives) and is
+    reported among the warnings for information only. Every other message flow (from or to a pool as a
+    whole, into a task or a first pool's start, within one pool, from a gateway, or carried by no
+    transition) is unmapped with the reason.
   * Flattened, not refused: subProcess, transaction and adHocSubProcess (nested too). Their tasks are
     steps with Step.group = the innermost subprocess's name; a path into one goes on at its start event's
     successors (with no start event: at inner nodes without incoming flow); its end events, and inner
@@ -86,7 +102,7 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
     starts with an application or a filing); the start still starts the flow.
   * Unmapped with the reason, and paths into them dropped with a warning: non-timer boundary events and
     timers not on a step, data objects and stores, text annotations and associations, black-box pools,
-    message flows, other processes, extra start events, anything else.
+    message flows that map to nothing (above), other processes, extra start events, anything else.
   * Fatal problems (ImportResult.problems, flow None; `from_bpmn` never raises on bad input), each naming
     its elements (tag, id, name): not XML (with line and column), a root that is not {NS_BPMN}definitions,
     any DOCTYPE/ENTITY declaration, input over MAX_BPMN_BYTES, no process, no task, a sequence flow naming
@@ -96,7 +112,11 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
     into those; gateways fanning out past the budget. `parse_bpmn` raises BpmnError (English str(), .zh
     Chinese) for the first four; `to_bpmn` raises BpmnError for a flow it cannot write.
 
-Round trip: from_bpmn(to_bpmn(flow), category=flow.category) == flow. With every lq: element removed it
+Round trip: from_bpmn(to_bpmn(flow), category=flow.category) == flow. A flow read from several pools is
+written as one process: the split a message flow became is an ordinary parallelGateway, the started
+pool's steps are lanes named after its post (the pool's name), and no pool or message flow is recreated;
+it reads back as the same steps and transitions, its gateways possibly in another order (the export
+places each gateway after the step leading into it). With every lq: element removed it
 is still == flow except risk points (reported as lost, with their number).
 
 Checks: `check_references` (every reference resolves to an element of the right kind),
@@ -112,8 +132,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from liuquan.flows.bpmn_export import NSMAP, to_bpmn
-from liuquan.flows.bpmn_import import (
+from liuquan.flows.bpmn_common import (
     ACTIVITY_TAGS,
     EDGE_TAGS,
     FLOW_NODE_TAGS,
@@ -127,10 +146,11 @@ from liuquan.flows.bpmn_import import (
     ImportResult,
     Note,
     bpmn_tag,
-    from_bpmn,
     parse_bpmn,
     ref_id,
 )
+from liuquan.flows.bpmn_export import NSMAP, to_bpmn
+from liuquan.flows.bpmn_import import from_bpmn
 
 __all__ = [
     "MAX_BPMN_BYTES",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from liuquan.flows.bpmn_import import (
+from liuquan.flows.bpmn_common import (
     DOC_AFTER,
     DOC_CALLS,
     DOC_CASE_LIMIT,

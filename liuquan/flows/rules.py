@@ -458,6 +458,8 @@ class _Checker:
                 return
             state = todo.pop()
             steps = tokens.steps_of(state)
+            if len(set(state)) < len(state) and not any(state.count(key) > 1 for key in steps):
+                continue  # one branch waiting twice at a join: reported through the step it came from
             for key in steps:
                 if state.count(key) > 1:
                     report(
@@ -476,6 +478,8 @@ class _Checker:
                         f"并行网关「{name}」({gateway}) 等待的分支可能永远不会全部到达，办件将卡住",
                         f"parallel gateway “{name}” ({gateway}) may wait for ever for a branch that never comes",
                     )
+            if any(state.count(key) > 1 for key in steps):
+                continue  # reported; going on from here only multiplies the branches
             for number in moves:
                 t = flow.transitions[number]
                 if t.source not in state:

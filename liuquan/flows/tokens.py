@@ -8,9 +8,14 @@ the others. A case without parallel gateways always holds exactly one token, its
 
 Taking transition `n` from a step consumes that step's token and follows the target:
 - a step: a token at it (the step opens);
-- a parallel gateway: a waiting token; once a branch waits on every incoming transition the gateway
-  fires, consuming one from each, and every outgoing transition is followed in turn (a gateway with one
-  incoming transition is a plain split and fires at once);
+- a parallel gateway with one incoming transition (a split): every outgoing transition is followed in
+  turn, at once;
+- a parallel gateway with several (a join): a waiting token. The join fires once no other token of the
+  case can still reach it: the branches still running all arrive first, and a branch that ended or
+  left for elsewhere is not waited for. It then consumes every token waiting at it and follows every
+  outgoing transition. (A join that waited for a token on each incoming transition would deadlock in
+  real models: an exclusive choice inside a branch, folded into transitions on import, or a called
+  flow with several ends, brings one branch in by several transitions.)
 - the end: the branch is over. A refusal or a termination (REJECT, TERMINATE) ends the whole case, the
   other branches with it (行政许可法 art. 38: a refusal is the decision); the case has ended once no
   token is left.
@@ -59,6 +64,59 @@ class TokenError(ValueError):
     gateways feed each other without end."""
 
 
+@dataclass(frozen=True)
+class _Graph:
+    joins: frozenset[str]
+    outgoing: dict[str, tuple[int, ...]]  # gateway → its outgoing transitions' numbers
+    reach: dict[str, frozenset[str]]  # node → the nodes reachable from it in one or more transitions
+
+
+_GRAPHS: dict[int, tuple[Flow, _Graph]] = {}  # by the flow's identity: hashing a whole flow costs more
+
+
+def _graph(flow: Flow) -> _Graph:
+    found = _GRAPHS.get(id(flow))
+    if found is not None and found[0] is flow:
+        return found[1]
+    if len(_GRAPHS) >= 256:
+        _GRAPHS.clear()
+    graph = _build_graph(flow)
+    _GRAPHS[id(flow)] = (flow, graph)
+    return graph
+
+
+def _build_graph(flow: Flow) -> _Graph:
+    gateways = {gateway.key for gateway in flow.gateways}
+    incoming: dict[str, int] = dict.fromkeys(gateways, 0)
+    outgoing: dict[str, list[int]] = {key: [] for key in gateways}
+    follows: dict[str, set[str]] = {}
+    for number, row in enumerate(flow.transitions):
+        if row.target in gateways:
+            incoming[row.target] += 1
+        if row.source in gateways:
+            outgoing[row.source].append(number)
+        follows.setdefault(row.source, set()).add(row.target)
+    reach: dict[str, frozenset[str]] = {}
+    for node in follows:
+        seen: set[str] = set()
+        todo = list(follows[node])
+        while todo:
+            target = todo.pop()
+            if target not in seen:
+                seen.add(target)
+                todo.extend(follows.get(target, ()))
+        reach[node] = frozenset(seen)
+    return _Graph(
+        joins=frozenset(key for key, count in incoming.items() if count > 1),
+        outgoing={key: tuple(numbers) for key, numbers in outgoing.items()},
+        reach=reach,
+    )
+
+
+def _node(token: str) -> str:
+    return token[1:].partition("#")[0] if token.startswith("@") else token
+
+
 def advance(flow: Flow, tokens: Sequence[str], index: int) -> Advance:
     """Take transition `index` of `flow` from `tokens`."""
     transition = flow.transitions[index]
@@ -66,38 +124,45 @@ def advance(flow: Flow, tokens: Sequence[str], index: int) -> Advance:
     if transition.source not in held:
         raise TokenError(f"no branch of the case is at {transition.source}")
     held.remove(transition.source)
-    gateways = {gateway.key for gateway in flow.gateways}
-    incoming: dict[str, list[int]] = {key: [] for key in gateways}
-    outgoing: dict[str, list[int]] = {key: [] for key in gateways}
-    for number, row in enumerate(flow.transitions):
-        if row.target in gateways:
-            incoming[row.target].append(number)
-        if row.source in gateways:
-            outgoing[row.source].append(number)
+    graph = _graph(flow)
     opened: list[str] = []
     firings = 0
 
     def follow(number: int) -> bool:
         """Follow transition `number` to its target; True when it ends the case."""
-        nonlocal firings
         row = flow.transitions[number]
         if row.target == END:
             return row.kind in ENDS_CASE
-        if row.target not in gateways:
-            held.append(row.target)
-            opened.append(row.target)
+        if row.target in graph.joins:
+            held.append(waiting(row.target, number))
             return False
-        held.append(waiting(row.target, number))
-        arrived = [waiting(row.target, n) for n in incoming[row.target]]
-        if not all(token in held for token in arrived):
-            return False
+        if row.target in graph.outgoing:  # a split
+            return fire(row.target)
+        held.append(row.target)
+        opened.append(row.target)
+        return False
+
+    def fire(gateway: str) -> bool:
+        nonlocal firings
         firings += 1
         if firings > MAX_FIRINGS:
-            raise TokenError(f"gateway {row.target} fires without end")
-        for token in arrived:
-            held.remove(token)
-        return any([follow(onward) for onward in outgoing[row.target]])
+            raise TokenError(f"gateway {gateway} fires without end")
+        return any([follow(onward) for onward in graph.outgoing[gateway]])
 
     if follow(index):
         return Advance(tokens=(), opened=(), ended=True)
+    ready = True
+    while ready:  # fire every join that nothing still running can reach, until none is left
+        ready = False
+        for join in sorted({_node(token) for token in held if token.startswith("@")}):
+            mine = [token for token in held if token.startswith("@") and _node(token) == join]
+            others = [token for token in held if token not in mine]
+            if any(join in graph.reach.get(_node(token), ()) for token in others):
+                continue
+            for token in mine:
+                held.remove(token)
+            if fire(join):
+                return Advance(tokens=(), opened=(), ended=True)
+            ready = True
+            break
     return Advance(tokens=tuple(held), opened=tuple(opened), ended=not held)

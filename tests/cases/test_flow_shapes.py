@@ -6,15 +6,20 @@ unit's hearing threshold (行政处罚法 art. 63)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from dataclasses import replace
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 
 from liuquan.calendars.queries import work_calendar
 from liuquan.cases import actions
 from liuquan.cases.actions import CaseRefused
 from liuquan.cases.models import CaseStatus, CaseStep
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
+from liuquan.core.testing import login
 from liuquan.flows import actions as flow_actions
 from liuquan.flows import queries as flow_queries
 from liuquan.flows.models import ProcessDefinition
@@ -337,3 +342,67 @@ def test_a_large_fine_needs_a_hearing_step_from_the_units_threshold_art_63(case_
 def test_the_penalty_template_declares_nothing_and_keeps_its_hearing():
     flow = template_for("penalty")
     assert flow.sanctions == () and any(s.kind == "hearing" for s in flow.steps)
+
+
+def test_the_cli_registers_and_lists_special_limits_and_sets_the_threshold(corpus):
+    out = io.StringIO()
+    call_command(
+        "flows",
+        "special-limit",
+        "add",
+        "--category=licensing",
+        "--law=行政许可法",
+        "--article=42",
+        "--paragraph=2",
+        "--case-days=45",
+        "--extension-days=15",
+        f"--actor={corpus.person('reform_office').username}",
+        stdout=out,
+    )
+    assert "行政许可法第四十二条第二款" in out.getvalue()
+    listed = io.StringIO()
+    call_command("flows", "special-limit", "list", "--json", stdout=listed)
+    [row] = json.loads(listed.getvalue())
+    assert (row["key"], row["case_days"], row["extension_days"]) == ("行政许可法第四十二条第二款", 45, 15)
+    out = io.StringIO()
+    call_command(
+        "flows",
+        "hearing-threshold",
+        f"--unit={corpus.dept_a.code}",
+        "--amount=10000",
+        "--basis=省级规定",
+        f"--actor={corpus.person('head').username}",
+        stdout=out,
+    )
+    assert flow_queries.hearing_threshold(corpus.dept_a) == 10_000
+
+
+def test_each_branch_is_handled_from_the_console_by_its_own_post(case_world):
+    publish_flow(case_world, "XK001", lambda _: parallel_licensing())
+    case = open_licence(case_world)
+    complete(case_world, case, "clerk", "accept", "pass")
+    number = case.number
+    reviewer = login(Client(), case_world.person("reviewer"))
+    page = reviewer.get(f"/console/cases/{number}/").content.decode()
+    assert 'name="step" value="review"' in page and "审查" in page
+    leader = login(Client(), case_world.person("leader"))
+    page = leader.get(f"/console/cases/{number}/").content.decode()
+    assert 'name="step" value="site"' in page
+    done = leader.post(
+        f"/console/cases/{number}/complete/", {"step": "site", "outcome": "pass", "comment": ""}
+    )
+    assert done.status_code == 302
+    done = reviewer.post(
+        f"/console/cases/{number}/complete/", {"step": "review", "outcome": "pass", "comment": ""}
+    )
+    assert done.status_code == 302
+    assert steps_open(case) == ["decide"]
+
+
+def test_a_timer_outcome_is_not_offered_on_the_console(case_world):
+    publish_flow(case_world, "XK001", lambda _: waiting_licensing(days=3))
+    case = open_licence(case_world)
+    complete(case_world, case, "clerk", "accept", "pass")
+    clerk = login(Client(), case_world.person("clerk"))
+    page = clerk.get(f"/console/cases/{case.number}/").content.decode()
+    assert 'value="objection"' in page and 'value="silence"' not in page

@@ -23,7 +23,7 @@ from liuquan.flows.bpmn import (
     to_bpmn,
     validate_bpmn,
 )
-from liuquan.flows.bpmn_import import Note, duration_days, guess_step_kind, outcome_from_condition
+from liuquan.flows.bpmn_common import Note, duration_days, guess_step_kind, outcome_from_condition
 from liuquan.flows.spec import (
     END,
     DayKind,
@@ -505,8 +505,8 @@ def test_camunda_collaboration_with_a_timer_without_duration() -> None:
     assert en(result.unmapped) == [
         'participant id="Participant_0applicant" name="当事人": a pool with no process (a black box): '
         "nothing in it to make steps of",
-        'messageFlow id="Flow_0report" name="举报": a message flow passes a message between pools and '
-        "decides no path; a liuquan flow has no counterpart",
+        'messageFlow id="Flow_0report" name="举报": it goes to the first pool\'s start event, where the flow '
+        "itself starts: a case starts with an application or a filing, not with a message",
     ]
 
 
@@ -789,6 +789,8 @@ def test_outcome_from_condition(text: str, outcome: str) -> None:
         ("强制执行", StepKind.EXECUTE),
         ("送达", StepKind.DELIVER),
         ("归档", StepKind.OTHER),
+        ("延期审批", StepKind.OTHER),  # approves more time (许可法 art. 42), not the application
+        ("延长期限批准", StepKind.OTHER),
     ],
 )
 def test_step_kind_guess(name: str, kind: StepKind) -> None:

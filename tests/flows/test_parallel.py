@@ -49,9 +49,9 @@ def test_the_parallel_flow_passes_the_rules():
     assert errors(check_flow(parallel_licensing())) == []
 
 
-def test_a_join_fed_by_an_exclusive_choice_deadlocks():
+def test_a_join_after_an_exclusive_choice_merges_instead_of_waiting_for_ever():
     flow = parallel_licensing()
-    # 受理 goes to either branch, not both: the join then waits for ever.
+    # 受理 goes to either branch, not both: the join goes on once nothing running can reach it.
     kept = [
         t for t in flow.transitions if t.source != "split" and (t.source, t.outcome) != ("accept", "pass")
     ]
@@ -60,10 +60,22 @@ def test_a_join_fed_by_an_exclusive_choice_deadlocks():
         Transition("accept", "pass", "review", label="受理"),
         Transition("accept", "site", "site", label="需现场核查"),
     )
-    problems = check_flow(replace(flow, transitions=choice, gateways=(Gateway("join"),)))
-    assert "parallel_deadlock" in codes(problems)
-    problem = next(p for p in problems if p.code == "parallel_deadlock")
-    assert problem.step == "join" and "卡住" in problem.message
+    merged = replace(flow, transitions=choice, gateways=(Gateway("join"),))
+    assert "parallel_deadlock" not in codes(check_flow(merged))
+    at_review = tokens.advance(merged, ("accept",), index(merged, "accept", "pass"))
+    assert tokens.advance(merged, at_review.tokens, index(merged, "review", "pass")).tokens == ("decide",)
+
+
+def test_a_join_waits_while_another_branch_can_still_reach_it_even_by_a_return():
+    flow = parallel_licensing()
+    back = (*flow.transitions, Transition("site", "again", "site", TransitionKind.RETURN, "重新核查"))
+    looped = replace(flow, transitions=back)
+    split = tokens.advance(looped, ("accept",), index(looped, "accept", "pass"))
+    waiting = tokens.advance(looped, split.tokens, index(looped, "review", "pass"))
+    again = tokens.advance(looped, waiting.tokens, index(looped, "site", "again"))
+    assert tokens.steps_of(again.tokens) == ("site",) and any(t.startswith("@join#") for t in again.tokens)
+    done = tokens.advance(looped, again.tokens, index(looped, "site", "pass"))
+    assert done.tokens == ("decide",)
 
 
 def test_two_branches_into_one_step_without_a_join_are_refused():

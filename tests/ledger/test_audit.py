@@ -14,6 +14,7 @@ from liuquan.cases import actions as case_actions
 from liuquan.cases import ingest
 from liuquan.cases.models import IngestSource
 from liuquan.flows import actions as flow_actions
+from liuquan.flows.spec import DayKind, Limit
 from liuquan.laws import actions as laws_actions
 from liuquan.ledger import audit, tiles, tree
 from liuquan.ledger.models import TreeTile
@@ -61,6 +62,17 @@ def busy_world(world, tmp_path):
     )
     # The law corpus and a power list, through their own actions.
     laws_actions.do_import_corpus(actor=system, root=corpus_factory.build_corpus(tmp_path / "laws"))
+    flow_actions.do_register_special_limit(
+        actor=world.person("reform_office"),
+        category="licensing",
+        law="行政许可法",
+        article=42,
+        case=Limit(20, DayKind.WORKING),
+        note="测试：一般规定",
+    )
+    flow_actions.do_set_hearing_threshold(
+        actor=world.person("head"), unit=world.dept_a, amount=10_000, basis="某省行政处罚听证程序规定"
+    )
     sheet = tmp_path / "list.xlsx"
     book = Workbook()
     book.active.append(["序号", "事项名称", "子项名称", "权力类型", "实施依据", "责任事项内容"])

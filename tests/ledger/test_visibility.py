@@ -33,6 +33,7 @@ from liuquan.flows import actions as flow_actions
 from liuquan.flows import demo as flows_demo
 from liuquan.flows.models import FlowStatus, ProcessDefinition
 from liuquan.flows.queries import flow_in_force
+from liuquan.flows.spec import DayKind, Limit
 from liuquan.laws import actions as law_actions
 from liuquan.ledger import audit, queries, receipt, tree
 from liuquan.ledger.models import Entry
@@ -102,7 +103,16 @@ def public_corpus(client: Client) -> str:
         else:
             parts.append(html.unescape(TAGS.sub("", body)))
 
-    for url in ("/", "/units/", "/powers/", "/cases/", "/api/v1/regions", "/api/v1/units"):
+    for url in (
+        "/",
+        "/units/",
+        "/powers/",
+        "/cases/",
+        "/api/v1/regions",
+        "/api/v1/units",
+        "/api/v1/public/special-limits",
+        "/api/v1/public/hearing-thresholds",
+    ):
         page(url)
     for unit in Unit.objects.order_by("code"):
         page(f"/units/{unit.code}/")
@@ -160,6 +170,13 @@ def test_no_leaf_shows_what_a_logged_out_reader_cannot_see(city, client, tmp_pat
     # The law corpus, and a new edition imported from a workbook and under review: an item citing it and
     # a comment on it, nothing published yet.
     law_actions.do_import_corpus(actor=system, root=build_corpus(tmp_path / "laws"))
+    # A special-law limit checked against it, and a unit's hearing threshold: public legal data.
+    flow_actions.do_register_special_limit(
+        actor=office, category="licensing", law="行政许可法", article=42, case=Limit(20, DayKind.WORKING)
+    )
+    flow_actions.do_set_hearing_threshold(
+        actor=system, unit=unit, amount=10_000, basis="某省听证程序规定第三条"
+    )
     row = [""] * len(exporting.COMMON_HEADER)
     row[:9] = [
         "1",

@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liuquan.core.errors import InvalidInput, NotFound
 from liuquan.flows import actions, bpmn, codec, diagram, queries
-from liuquan.flows.models import ProcessDefinition
+from liuquan.flows.models import ProcessDefinition, SpecialLimit
+from liuquan.flows.spec import DayKind, Limit
 from liuquan.org import actions as org_actions
 from liuquan.org import queries as org_queries
 from liuquan.org.models import Person, Unit
@@ -114,6 +115,39 @@ class Command(BaseCommand):
             action="store_true",
             help='print JSON: {"problems": [{"zh", "en"}], "warnings": [...], "unmapped": [...]}',
         )
+        special = verbs.add_parser(
+            "special-limit",
+            help="special-law limits (特别时限依据) a flow may cite instead of the general statute",
+        )
+        special_verbs = special.add_subparsers(dest="special_verb", required=True)
+        special_list = special_verbs.add_parser("list", help="every registered special-law limit")
+        special_list.add_argument("--json", action="store_true", help="print JSON instead of text")
+        add = special_verbs.add_parser(
+            "add", help="register one, checked against the law corpus (liuquan laws import first)"
+        )
+        add.add_argument("--category", required=True, help="the power category it applies to (licensing …)")
+        add.add_argument("--law", required=True, help="the law's name as in the corpus, e.g. 行政许可法")
+        add.add_argument("--article", type=int, required=True, help="the article number, e.g. 42")
+        add.add_argument(
+            "--paragraph", type=int, default=0, help="the paragraph (款), e.g. 2; 0 for the article"
+        )
+        add.add_argument("--case-days", type=int, required=True, help="the case limit in days, e.g. 45")
+        add.add_argument("--extension-days", type=int, help="what one extension adds, e.g. 15")
+        add.add_argument(
+            "--natural", action="store_true", help="the days are natural days (default: working days)"
+        )
+        add.add_argument("--note", default="", help="a remark shown with it")
+        add.add_argument("--actor", help="acting person's user name (default: the system steward)")
+        threshold = verbs.add_parser(
+            "hearing-threshold",
+            help="a unit's 较大数额 from which a penalty needs a hearing (行政处罚法 art. 63)",
+        )
+        threshold.add_argument("--unit", required=True, help="unit code")
+        threshold.add_argument("--amount", type=int, required=True, help="the amount in yuan")
+        threshold.add_argument(
+            "--basis", required=True, help="the provincial or ministerial rule that sets it"
+        )
+        threshold.add_argument("--actor", help="acting person's user name (default: the system steward)")
         svg = verbs.add_parser("export-svg", help="the flow chart or the risk map as SVG")
         power(svg)
         svg.add_argument("--version", type=int, help="flow version (default: the newest, draft included)")
@@ -182,6 +216,50 @@ class Command(BaseCommand):
             actor=_actor(options["actor"]), unit=unit, power_code=options["power"], flow=flow
         )
         self.stdout.write(f"{row}（编制中，来源 {row.source}）")
+
+    def handle_special_limit(self, options: dict[str, Any]) -> None:
+        if options["special_verb"] == "add":
+            kind = DayKind.NATURAL if options["natural"] else DayKind.WORKING
+            extension = options["extension_days"]
+            row = actions.do_register_special_limit(
+                actor=_actor(options["actor"]),
+                category=options["category"],
+                law=options["law"],
+                article=options["article"],
+                paragraph=options["paragraph"],
+                case=Limit(options["case_days"], kind),
+                extension=Limit(extension, kind) if extension else None,
+                note=options["note"],
+            )
+            self.stdout.write(f"已登记：{row.key}（流程在“时限依据”中引用此名称）")
+            return
+        rows = [
+            {
+                "key": row.key,
+                "category": row.category,
+                "case_days": row.case_days,
+                "case_kind": row.case_kind,
+                "extension_days": row.extension_days,
+                "note": row.note,
+            }
+            for row in SpecialLimit.objects.order_by("key")
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for item in rows:
+            unit = "个工作日" if item["case_kind"] == DayKind.WORKING else "日"
+            more = f"，可延长{item['extension_days']}{unit}" if item["extension_days"] else ""
+            self.stdout.write(f"{item['key']}  {item['category']}  {item['case_days']}{unit}{more}")
+        if not rows:
+            self.stdout.write("尚未登记特别时限依据")
+
+    def handle_hearing_threshold(self, options: dict[str, Any]) -> None:
+        unit = org_queries.get_unit(options["unit"])
+        row = actions.do_set_hearing_threshold(
+            actor=_actor(options["actor"]), unit=unit, amount=options["amount"], basis=options["basis"]
+        )
+        self.stdout.write(f"{unit.name}：较大数额 {row.amount} 元（{row.basis}）")
 
     def handle_edit(self, options: dict[str, Any]) -> None:
         row = self._version({**options, "version": None})
