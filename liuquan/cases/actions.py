@@ -238,7 +238,7 @@ def load_locked(pk: int) -> Case:
 def _pause_clock(case: Case, today: date) -> None:
     if case.due_on is None or case.paused_on is not None:
         return
-    limit = case.definition.flow.case_limit
+    limit = engine.case_limit_of(case.definition.flow)
     kind = limit.kind if limit else DayKind.WORKING
     case.days_left = engine.remaining(calendar_queries.work_calendar(), today, case.due_on, kind)
     case.paused_on = today
@@ -247,7 +247,7 @@ def _pause_clock(case: Case, today: date) -> None:
 def _resume_clock(case: Case, today: date) -> None:
     if case.paused_on is None or case.days_left is None:
         return
-    limit = case.definition.flow.case_limit
+    limit = engine.case_limit_of(case.definition.flow)
     kind = limit.kind if limit else DayKind.WORKING
     calendar = calendar_queries.work_calendar()
     if case.due_on is None:
@@ -264,7 +264,7 @@ def _resume_clock(case: Case, today: date) -> None:
 
 
 def _start_case_clock(case: Case, today: date) -> None:
-    limit = case.definition.flow.case_limit
+    limit = engine.case_limit_of(case.definition.flow)
     if limit is None:
         return
     clock = engine.clock(calendar_queries.work_calendar(), today, limit, share=_warn_share(case.unit_id))

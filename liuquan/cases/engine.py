@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from liuquan.core.calendar import DueDate, WorkCalendar
 from liuquan.flows import tokens
+from liuquan.flows.rules import LEGAL_MAXIMA
 from liuquan.flows.spec import END, DayKind, Flow, Limit, Step, StepKind, TransitionKind
 
 WARN_SHARE = 0.8  # yellow at 80% of a limit, or one working day before it, whichever comes first
@@ -255,6 +256,16 @@ def case_limit_clock(
 ) -> Clock:
     total = Limit(limit.days + (extended.days if extended else 0), limit.kind)
     return clock(calendar, start, total)
+
+
+def case_limit_of(flow: Flow) -> Limit | None:
+    """The limit a case of `flow` runs on: the flow's own, else the statute's for its category. Flows
+    published before a case limit was required (行政许可法 art. 42, 行政处罚法 art. 60) still give their
+    cases a due date, so none of them is left unwatched."""
+    if flow.case_limit is not None:
+        return flow.case_limit
+    statute = LEGAL_MAXIMA.get(flow.category)
+    return statute.case if statute is not None else None
 
 
 def first_step(flow: Flow) -> Step:

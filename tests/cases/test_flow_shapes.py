@@ -406,3 +406,34 @@ def test_a_timer_outcome_is_not_offered_on_the_console(case_world):
     clerk = login(Client(), case_world.person("clerk"))
     page = clerk.get(f"/console/cases/{case.number}/").content.decode()
     assert 'value="objection"' in page and 'value="silence"' not in page
+
+
+def test_a_licensing_flow_published_before_case_limits_were_required_still_gives_a_due_date_art_42(
+    case_world, clock
+):
+    """A version in force from before the rule (here written straight into the table, as an old release
+    would have left it): its cases run on the statute's 20 working days instead of on no clock at all."""
+    from django.utils import timezone
+
+    from liuquan.flows import codec
+
+    current = flow_queries.flow_in_force(case_world.dept_a, "XK001")
+    assert current is not None
+    legacy = replace(template_for("licensing"), case_limit=None)
+    ProcessDefinition.objects.filter(pk=current.pk).update(status="superseded")
+    ProcessDefinition.objects.create(
+        unit=case_world.dept_a,
+        power_code="XK001",
+        power_name=current.power_name,
+        version=current.version + 1,
+        status="published",
+        spec=codec.encode(legacy),
+        source="legacy",
+        created_at=timezone.now(),
+        created_by=case_world.person("head"),
+        published_at=timezone.now(),
+    )
+    case = open_licence(case_world)
+    accepted = complete(case_world, case, "clerk", "accept", "pass")
+    expected = actions.timer_due(work_calendar(), MONDAY.date(), Limit(20, DayKind.WORKING))
+    assert accepted.due_on == expected
