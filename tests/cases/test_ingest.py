@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -368,3 +369,38 @@ def test_a_case_of_the_past_is_held_to_the_flow_in_force_when_it_began(source, c
     # History from before anything was published is held to the first version (not left unjudged).
     post(token, [line("V-0", 1, "accept", "complete", "张三", "pass", time="2026-05-04T09:00:00+08:00")])
     assert Case.objects.get(external_id="V-0").definition.version == 1
+
+
+def test_events_of_parallel_branches_interleave_without_a_breach(source):
+    """Another system's case on a 会签 flow: the branches' events come in either order; the decision
+    before both branches are done is a deviation."""
+    from tests.flows.shapes import parallel_licensing
+
+    world, _row, token = source
+    draft = flow_actions.do_create_flow(actor=world.person("clerk"), unit=world.dept_a, power_code="XK001")
+    flow_actions.do_update_flow(actor=world.person("clerk"), definition=draft, flow=parallel_licensing())
+    flow_actions.do_publish_flow(actor=world.person("head"), definition=draft)
+    # The events are from early June: let the 会签 version be the one in force then (as history).
+    from liuquan.flows.models import ProcessDefinition
+
+    earlier = ProcessDefinition.objects.filter(unit=world.dept_a, power_code="XK001")
+    earlier.exclude(pk=draft.pk).update(published_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    earlier.filter(pk=draft.pk).update(published_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    events = [
+        ("accept", "complete", "张三", "pass"),
+        ("site", "complete", "王五", "pass"),
+        ("review", "complete", "李四", "pass"),
+        ("decide", "complete", "王五", "grant"),
+        ("deliver", "complete", "张三", "done"),
+    ]
+    answer = post(token, [line("P-1", n, *event) for n, event in enumerate(events, start=1)])
+    assert json.loads(answer.content)["flagged"] == []
+    case = Case.objects.get(external_id="P-1")
+    assert case.status == CaseStatus.DONE and not Breach.objects.filter(case=case).exists()
+    from liuquan.supervision import conformance
+
+    assert conformance.judge_paths(case.definition.flow, [(case.pk, case.path)])[case.pk].fits
+    early = [events[0], events[2], events[3]]
+    post(token, [line("P-2", n, *event) for n, event in enumerate(early, start=1)])
+    kinds = set(Breach.objects.filter(case__external_id="P-2").values_list("kind", flat=True))
+    assert kinds & {"skipped_step", "out_of_order", "illegal_transition"}
