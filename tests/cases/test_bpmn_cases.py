@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -157,21 +158,26 @@ def test_the_timer_ends_a_case_whose_material_never_comes(bpmn_world, clock):
     assert fits(case)
 
 
-def test_the_cli_prints_the_import_report_in_chinese_and_english(bpmn_world, tmp_path):
-    path = tmp_path / "two_pools.bpmn"
-    path.write_bytes(BPMN)
-    out = io.StringIO()
+def import_json(world: World, path: Path, out: io.StringIO | None = None) -> Any:
+    """`liuquan flows import-bpmn --json` into JC001's draft, as the clerk; its report."""
+    out = out or io.StringIO()
     call_command(
         "flows",
         "import-bpmn",
         str(path),
         "--power=JC001",
-        f"--unit={bpmn_world.dept_a.code}",
-        f"--actor={bpmn_world.person('clerk').username}",
+        f"--unit={world.dept_a.code}",
+        f"--actor={world.person('clerk').username}",
         "--json",
         stdout=out,
     )
-    report = json.loads(out.getvalue())
+    return json.loads(out.getvalue())
+
+
+def test_the_cli_prints_the_import_report_in_chinese_and_english(bpmn_world, tmp_path):
+    path = tmp_path / "two_pools.bpmn"
+    path.write_bytes(BPMN)
+    report = import_json(bpmn_world, path)
     assert report["problems"] == []
     assert [note["en"].split('id="')[1].split('"')[0] for note in report["unmapped"]] == ["Event_start"]
     assert "定时开始事件" in report["unmapped"][0]["zh"]
@@ -183,18 +189,8 @@ def test_the_cli_prints_the_import_report_in_chinese_and_english(bpmn_world, tmp
 def test_the_cli_prints_refusals_in_chinese_and_english(bpmn_world, tmp_path):
     path = tmp_path / "or.bpmn"
     path.write_bytes(BPMN.replace(b"parallelGateway", b"inclusiveGateway"))
-    out = io.StringIO()
     with pytest.raises(Exception):  # noqa: B017, PT011 - the CLI raises the domain error for its exit code
-        call_command(
-            "flows",
-            "import-bpmn",
-            str(path),
-            "--power=JC001",
-            f"--unit={bpmn_world.dept_a.code}",
-            f"--actor={bpmn_world.person('clerk').username}",
-            "--json",
-            stdout=out,
-        )
+        import_json(bpmn_world, path, out := io.StringIO())
     report = json.loads(out.getvalue())
     assert report["problems"] and (report["warnings"], report["unmapped"]) == ([], [])
     assert any('id="Gateway_fork"' in p["en"] and "包容网关" in p["zh"] for p in report["problems"])

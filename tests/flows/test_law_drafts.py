@@ -19,6 +19,7 @@ from liuquan.flows.rules import (
 )
 from liuquan.flows.spec import DayKind, Flow, Limit, Sanction, SeparationGroup, Transition, TransitionKind
 from liuquan.flows.templates import template_for
+from tests.flows.test_rules import without_steps
 
 W, N = DayKind.WORKING, DayKind.NATURAL
 JOINT = "行政许可法第四十二条第二款"
@@ -36,30 +37,6 @@ def penalty(**changes: Any) -> Flow:
 
 def step(flow: Flow, key: str, **changes) -> Flow:
     return replace(flow, steps=tuple(replace(s, **changes) if s.key == key else s for s in flow.steps))
-
-
-def without(flow: Flow, *keys: str) -> Flow:
-    """`keys` cut out, a transition into one going where its first outcome went."""
-    onward = {key: flow.outgoing(key)[0].target for key in keys}
-
-    def follow(target: str) -> str:
-        while target in onward:
-            target = onward[target]
-        return target
-
-    return replace(
-        flow,
-        steps=tuple(s for s in flow.steps if s.key not in keys),
-        transitions=tuple(
-            replace(t, target=follow(t.target)) for t in flow.transitions if t.source not in keys
-        ),
-        separation=tuple(
-            replace(g, steps=kept)
-            for g in flow.separation
-            if len(kept := tuple(k for k in g.steps if k not in keys)) >= 2
-        ),
-        risks=tuple(r for r in flow.risks if r.step not in keys),
-    )
 
 
 def refused(flow: Flow, code: str, **options) -> Problem:
@@ -164,21 +141,21 @@ DRAFTS: list[tuple[str, Flow, str, str, dict[str, Any]]] = [
     ),
     (
         "penalty_revoking_a_licence_without_hearing_art_63",
-        without(penalty(sanctions=(Sanction.REVOKE_LICENCE,)), "hearing"),
+        without_steps(penalty(sanctions=(Sanction.REVOKE_LICENCE,)), "hearing"),
         "penalty_no_hearing",
         "第六十三条",
         {},
     ),
     (
         "penalty_large_fine_without_hearing_art_63",
-        without(penalty(max_amount=50_000), "hearing"),
+        without_steps(penalty(max_amount=50_000), "hearing"),
         "penalty_no_hearing",
         "第六十三条",
         {"hearing_threshold": 10_000},
     ),
     (
         "penalty_decision_without_notice_art_44_62",
-        without(penalty(), "notify", "hearing"),
+        without_steps(penalty(), "notify", "hearing"),
         "penalty_decide_without_notify",
         "第四十四条",
         {},
@@ -236,7 +213,7 @@ def test_a_special_limit_replaces_the_whole_statute_only_for_its_category():
 
 
 def test_penalties_art_63_does_not_list_need_no_hearing():
-    warning_only = without(
+    warning_only = without_steps(
         penalty(sanctions=(Sanction.WARNING, Sanction.CRITICISM), max_amount=None), "hearing"
     )
     assert hearing_grounds(warning_only, None) == []
@@ -244,17 +221,17 @@ def test_penalties_art_63_does_not_list_need_no_hearing():
 
 
 def test_a_fine_below_the_units_threshold_needs_no_hearing_art_63_1_1():
-    small = without(penalty(max_amount=2_000), "hearing")
+    small = without_steps(penalty(max_amount=2_000), "hearing")
     assert "penalty_no_hearing" not in [p.code for p in check_flow(small, hearing_threshold=10_000)]
     # At the threshold it is 较大数额; with no threshold registered, every fine is taken as one.
     assert refused(
-        without(penalty(max_amount=10_000), "hearing"), "penalty_no_hearing", hearing_threshold=10_000
+        without_steps(penalty(max_amount=10_000), "hearing"), "penalty_no_hearing", hearing_threshold=10_000
     )
     assert refused(small, "penalty_no_hearing")
 
 
 def test_a_penalty_flow_that_lists_no_kinds_is_taken_to_need_a_hearing_art_63():
-    flow = without(replace(template_for("penalty"), sanctions=()), "hearing")
+    flow = without_steps(replace(template_for("penalty"), sanctions=()), "hearing")
     problem = refused(flow, "penalty_no_hearing")
     assert "未列明" in problem.message
 
