@@ -29,14 +29,13 @@ from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, 
 from liuquan.cases.watchers import Change
 from liuquan.core import limits, rows
 from liuquan.core.actions import ActRecorder, action
-from liuquan.core.calendar import WorkCalendar
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput
 from liuquan.flows import queries as flow_queries
 from liuquan.flows import tokens
-from liuquan.flows.models import FlowStatus, ProcessDefinition
+from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import DayKind, Flow, Limit, StepKind, TransitionKind
 from liuquan.org import queries as org_queries
-from liuquan.org.actions import PUBLIC_USERNAME, SYSTEM_USERNAME, system_person
+from liuquan.org.actions import PUBLIC_USERNAME, SYSTEM_USERNAME
 from liuquan.org.models import Person, Post, PostHolding, Role, Unit
 from liuquan.powers import queries as power_queries
 
@@ -1020,61 +1019,3 @@ def do_reply_rating(*, actor: Person, rating: Rating, reply: str) -> Rating:
         rating.save()
         act.record(rating)
     return rating
-
-
-# Timers ---------------------------------------------------------------------------------------------
-
-
-def _timed_steps() -> dict[int, tuple[Flow, frozenset[str]]]:
-    """Published (or superseded) flow versions that have WAIT steps with timers: id → (flow, step keys)."""
-    found: dict[int, tuple[Flow, frozenset[str]]] = {}
-    for definition in ProcessDefinition.objects.exclude(status=FlowStatus.DRAFT).select_related("unit"):
-        flow = definition.flow
-        keys = frozenset(row.source for row in flow.transitions if row.after is not None)
-        if keys:
-            found[definition.pk] = (flow, keys)
-    return found
-
-
-def timer_due(calendar: WorkCalendar, started: date, after: Limit) -> date:
-    """The last day of a timer's wait; it fires the day after (the start day not counted)."""
-    return calendar.due_date(started, after.days, natural=after.kind is DayKind.NATURAL).due
-
-
-def do_fire_timers(*, now: datetime | None = None) -> int:
-    """Take every timer transition whose wait has run out (a WAIT step's `after`: 逾期未答复, 公示期满 …),
-    each case in its own action with no actor, as the system. Run by `liuquan supervise sweep` (every
-    minute in production) and `liuquan cases timers`; returns how many cases moved."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    timed = _timed_steps()
-    if not timed:
-        return 0
-    calendar = calendar_queries.work_calendar()
-    system = system_person()
-    waiting = CaseStep.objects.filter(
-        completed_at__isnull=True, case__definition_id__in=list(timed)
-    ).values_list("case_id", "case__definition_id", "step", "started_at")
-    moved = 0
-    for case_id, definition_id, key, started in waiting:
-        flow, keys = timed[definition_id]
-        if key not in keys:
-            continue
-        move = engine.StepTable(flow).timers(key)[0]
-        assert move.after is not None
-        if today <= timer_due(calendar, timezone.localtime(started).date(), move.after):
-            continue
-        with action("cases.timer", actor=system) as act:
-            locked = load_locked(case_id)
-            row = _open_step(locked, key)
-            if row is None or locked.closed:
-                continue  # moved on since it was read
-            verdict = _table(locked).judge(
-                _view(locked, row), step=key, outcome=move.outcome, person="", by_timer=True
-            )
-            if isinstance(verdict, engine.Refused):
-                continue
-            _apply(act, locked, row, verdict, actor=None, comment="等待期满，自动流转", at=now)
-        moved += 1
-        supervise_changes([change(locked, [row])])
-    return moved

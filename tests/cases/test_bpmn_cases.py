@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from liuquan.cases import actions
+from liuquan.cases import actions, timers
 from liuquan.cases.actions import CaseRefused
 from liuquan.cases.models import Case, CaseStatus, CaseStep
 from liuquan.core.testing import World
@@ -149,9 +149,9 @@ def test_the_timer_ends_a_case_whose_material_never_comes(bpmn_world, clock):
     with pytest.raises(CaseRefused):  # a timed way is taken by the clock, not by staff
         complete(bpmn_world, case, "clerk", "gateway_wait", "逾期未补正")
     clock.set(MONDAY + dt.timedelta(days=30))
-    assert actions.do_fire_timers() == 0 and steps_open(case) == ["gateway_wait"]
+    assert timers.do_fire_timers() == 0 and steps_open(case) == ["gateway_wait"]
     clock.set(MONDAY + dt.timedelta(days=32))
-    assert actions.do_fire_timers() == 1
+    assert timers.do_fire_timers() == 1
     case.refresh_from_db()
     assert case.status == CaseStatus.DONE and steps_open(case) == []
     assert CaseStep.objects.get(case=case, step="gateway_wait").outcome == "逾期未补正"

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from liuquan.calendars.queries import work_calendar
-from liuquan.cases import actions
+from liuquan.cases import actions, timers
 from liuquan.cases.actions import CaseRefused
 from liuquan.cases.models import CaseStatus, CaseStep
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
@@ -115,16 +115,16 @@ def test_a_timer_moves_a_waiting_case_once_its_days_have_run_out_and_not_before(
     assert "自动流转" in refused.value.message
     # From Monday 28 September the third working day falls after the 国庆 holiday: the timer counts
     # working days, so it fires the day after that, not on 1 October.
-    last = actions.timer_due(work_calendar(), MONDAY.date(), Limit(3, DayKind.WORKING))
+    last = timers.timer_due(work_calendar(), MONDAY.date(), Limit(3, DayKind.WORKING))
     assert last > dt.date(2026, 10, 7)
     clock.set(MONDAY.replace(year=last.year, month=last.month, day=last.day))
-    assert actions.do_fire_timers() == 0 and steps_open(case) == ["consult"]
+    assert timers.do_fire_timers() == 0 and steps_open(case) == ["consult"]
     clock.set(MONDAY.replace(year=last.year, month=last.month, day=last.day) + dt.timedelta(days=1))
-    assert actions.do_fire_timers() == 1
+    assert timers.do_fire_timers() == 1
     assert steps_open(case) == ["review"]
     waited = CaseStep.objects.get(case=case, step="consult")
     assert waited.outcome == "silence" and waited.completed_by is None
-    assert actions.do_fire_timers() == 0  # a replay moves nothing
+    assert timers.do_fire_timers() == 0  # a replay moves nothing
     assert fits(case)
 
 
@@ -134,7 +134,7 @@ def test_a_message_before_the_timer_moves_the_case_the_other_way(case_world, clo
     complete(case_world, case, "clerk", "accept", "pass")
     complete(case_world, case, "clerk", "consult", "objection")
     clock.set(MONDAY + dt.timedelta(days=30))
-    assert actions.do_fire_timers() == 0
+    assert timers.do_fire_timers() == 0
     assert CaseStep.objects.get(case=case, step="consult").outcome == "objection"
 
 
@@ -435,5 +435,5 @@ def test_a_licensing_flow_published_before_case_limits_were_required_still_gives
     )
     case = open_licence(case_world)
     accepted = complete(case_world, case, "clerk", "accept", "pass")
-    expected = actions.timer_due(work_calendar(), MONDAY.date(), Limit(20, DayKind.WORKING))
+    expected = timers.timer_due(work_calendar(), MONDAY.date(), Limit(20, DayKind.WORKING))
     assert accepted.due_on == expected

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from liuquan.cases import actions, ingest
+from liuquan.cases import ingest, timers
 from liuquan.cases.api import CaseOut
 from liuquan.cases.models import Case, CaseStatus, IngestSource
 from liuquan.core.errors import InvalidInput, NotFound
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             )
             return
         if options["verb"] == "timers":
-            moved = actions.do_fire_timers()
+            moved = timers.do_fire_timers()
             self.stdout.write(f"定时流转：{moved} 件")
             return
         if options["verb"] == "map-person":

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from liuquan.cases import actions as case_actions
+from liuquan.cases import timers as case_timers
 from liuquan.core.errors import InvalidInput
 from liuquan.org import actions as org_actions
 from liuquan.org import queries as org_queries
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                     f"日期 {options['today']} 格式不正确", message_en="today: YYYY-MM-DD", field="today"
                 ) from None
         # Timers first (逾期未答复, 公示期满 …): a case a timer moves is then read like any other.
-        case_actions.do_fire_timers()
+        case_timers.do_fire_timers()
         result = sweep.run_sweep(today=today)
         for message in result.distrusted:  # on stderr, so the timer's log and mail show it
             self.stderr.write(f"警告：{message}（`liuquan ledger verify` 会指出被改动的行）")
