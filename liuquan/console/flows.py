@@ -22,7 +22,17 @@ from liuquan.console.views import person_of
 from liuquan.core.errors import Conflict, DomainError, Forbidden
 from liuquan.flows import actions, bpmn, diagram, queries
 from liuquan.flows.models import FlowStatus, ProcessDefinition
-from liuquan.flows.spec import RISK_LEVEL_NAMES, STEP_KIND_NAMES, DayKind, Flow, Limit, RiskLevel, RiskPoint
+from liuquan.flows.spec import (
+    RISK_LEVEL_NAMES,
+    SANCTION_NAMES,
+    STEP_KIND_NAMES,
+    DayKind,
+    Flow,
+    Limit,
+    RiskLevel,
+    RiskPoint,
+    Sanction,
+)
 from liuquan.org import queries as org_queries
 from liuquan.powers import actions as power_actions
 from liuquan.powers import queries as power_queries
@@ -61,6 +71,57 @@ class RiskForm(forms.Form):
     person = forms.CharField(label=gettext_lazy("Responsible person"), max_length=60, required=False)
     rule = forms.ChoiceField(label=gettext_lazy("Supervision rule"), choices=RULE_CHOICES, required=False)
     remove = forms.BooleanField(label=gettext_lazy("Remove"), required=False)
+
+
+SANCTION_CHOICES = [(sanction.value, SANCTION_NAMES[sanction]) for sanction in Sanction]
+
+
+class LimitsForm(forms.Form):
+    """The flow's own limits and what they rest on: the case limit and one extension, the special-law
+    limit it cites (特别时限依据), and for a penalty the kinds it may impose and the largest amount
+    (行政处罚法 arts. 9, 63)."""
+
+    case_days = forms.IntegerField(
+        label=gettext_lazy("Case limit (days)"), required=False, min_value=0, max_value=3650
+    )
+    case_kind = forms.ChoiceField(label=gettext_lazy("Days"), choices=DAY_CHOICES)
+    extension_days = forms.IntegerField(
+        label=gettext_lazy("One extension adds (days)"), required=False, min_value=0, max_value=3650
+    )
+    limit_basis = forms.ChoiceField(label=gettext_lazy("Special-law limit cited"), required=False)
+    sanctions = forms.MultipleChoiceField(
+        label=gettext_lazy("Penalties it may impose"),
+        choices=SANCTION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    max_amount = forms.IntegerField(
+        label=gettext_lazy("Largest fine or confiscation (yuan)"), required=False, min_value=0
+    )
+
+
+def _limits_form(definition: ProcessDefinition, data: Any = None) -> LimitsForm:
+    flow = definition.flow
+    form = LimitsForm(
+        data,
+        initial={
+            "case_days": flow.case_limit.days if flow.case_limit else None,
+            "case_kind": (flow.case_limit.kind if flow.case_limit else DayKind.WORKING).value,
+            "extension_days": flow.extension.days if flow.extension else None,
+            "limit_basis": flow.limit_basis,
+            "sanctions": [sanction.value for sanction in flow.sanctions],
+            "max_amount": flow.max_amount,
+        },
+        prefix="limits",
+    )
+    registered = sorted(
+        key for key, row in queries.registered_limits().items() if row.category == flow.category
+    )
+    if flow.limit_basis and flow.limit_basis not in registered:
+        registered.append(flow.limit_basis)  # shown, so that saving does not drop it silently
+    form.fields["limit_basis"].choices = [("", _("The general statute")), *((key, key) for key in registered)]  # type: ignore[attr-defined]
+    form.penalty = flow.category == "penalty"  # type: ignore[attr-defined]
+    return form
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=0)
@@ -161,6 +222,7 @@ def _flow_context(person: Any, unit_code: str, power_code: str) -> dict[str, Any
         "may_publish": actions.may_publish(person, unit),
         "step_forms": _step_forms(draft) if draft and may_edit else None,
         "risk_forms": _risk_forms(draft) if draft and may_edit else None,
+        "limits_form": _limits_form(draft) if draft and may_edit else None,
     }
 
 
@@ -241,6 +303,33 @@ def save_steps(request: HttpRequest, code: str, power: str) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, exc, code, power)
     messages.success(request, _("Steps saved."))
+    return _back(code, power)
+
+
+@login_required
+@require_POST
+def save_limits(request: HttpRequest, code: str, power: str) -> HttpResponse:
+    person = person_of(request)
+    try:
+        draft = _draft(code, power)
+        form = _limits_form(draft, request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Check the time limits: %(errors)s") % {"errors": form.errors})
+            return _back(code, power)
+        data = form.cleaned_data
+        kind = DayKind(data["case_kind"])
+        flow = replace(
+            draft.flow,
+            case_limit=Limit(data["case_days"], kind) if data["case_days"] is not None else None,
+            extension=Limit(data["extension_days"], kind) if data["extension_days"] else None,
+            limit_basis=data["limit_basis"] or "",
+            sanctions=tuple(Sanction(value) for value in data["sanctions"]),
+            max_amount=data["max_amount"],
+        )
+        actions.do_update_flow(actor=person, definition=draft, flow=flow)
+    except DomainError as exc:
+        return _refused(request, exc, code, power)
+    messages.success(request, _("Time limits saved."))
     return _back(code, power)
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("flows/<str:code>/<str:power>/new/", flows.new_draft, name="flow_new"),
     path("flows/<str:code>/<str:power>/steps/", flows.save_steps, name="flow_steps"),
     path("flows/<str:code>/<str:power>/risks/", flows.save_risks, name="flow_risks"),
+    path("flows/<str:code>/<str:power>/limits/", flows.save_limits, name="flow_limits"),
     path("flows/<str:code>/<str:power>/bpmn/", flows.import_bpmn, name="flow_import_bpmn"),
     path("flows/<str:code>/<str:power>/draft.bpmn", flows.draft_bpmn, name="flow_bpmn"),
     path("flows/<str:code>/<str:power>/publish/", flows.publish, name="flow_publish"),

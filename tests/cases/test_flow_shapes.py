@@ -437,3 +437,35 @@ def test_a_licensing_flow_published_before_case_limits_were_required_still_gives
     accepted = complete(case_world, case, "clerk", "accept", "pass")
     expected = timers.timer_due(work_calendar(), MONDAY.date(), Limit(20, DayKind.WORKING))
     assert accepted.due_on == expected
+
+
+def test_the_console_sets_the_limits_the_basis_and_the_penalties_of_a_draft(case_world):
+    draft = flow_actions.do_create_flow(
+        actor=case_world.person("clerk"), unit=case_world.dept_a, power_code="CF001"
+    )
+    clerk = login(Client(), case_world.person("clerk"))
+    url = f"/console/flows/{case_world.dept_a.code}/CF001/"
+    page = clerk.get(url).content.decode()
+    assert 'data-testid="limits-form"' in page and "责令停产停业" in page and "一般法定时限" in page
+    saved = clerk.post(
+        url + "limits/",
+        {
+            "limits-case_days": "60",
+            "limits-case_kind": "natural",
+            "limits-extension_days": "",
+            "limits-limit_basis": "",
+            "limits-sanctions": ["warning", "fine"],
+            "limits-max_amount": "2000",
+        },
+    )
+    assert saved.status_code == 302
+    flow = ProcessDefinition.objects.get(pk=draft.pk).flow
+    assert flow.case_limit == Limit(60, DayKind.NATURAL) and flow.extension is None
+    assert flow.sanctions == (Sanction.WARNING, Sanction.FINE) and flow.max_amount == 2000
+    # A basis that is not registered cannot be chosen.
+    refused = clerk.post(
+        url + "limits/",
+        {"limits-case_days": "60", "limits-case_kind": "natural", "limits-limit_basis": "某法第一条"},
+    )
+    assert refused.status_code == 302
+    assert ProcessDefinition.objects.get(pk=draft.pk).flow.limit_basis == ""
