@@ -15,7 +15,7 @@ from liuquan.core.actions import ActRecorder, action
 from liuquan.core.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from liuquan.flows import bpmn, codec, compose, queries, rules, templates
 from liuquan.flows.models import FlowStatus, HearingThreshold, ProcessDefinition, RiskPoint, SpecialLimit
-from liuquan.flows.spec import Flow
+from liuquan.flows.spec import Flow, Sanction
 from liuquan.laws import queries as law_queries
 from liuquan.laws.numerals import ArticleNo, to_chinese
 from liuquan.org import queries as org_queries
@@ -175,7 +175,30 @@ def check_publish(definition: ProcessDefinition) -> list[rules.Problem]:
         staff=queries.staff_of(definition.unit),
         registered=queries.registered_limits(),
         hearing_threshold=queries.hearing_threshold(definition.unit),
+        basis_sanctions=_basis_sanctions(definition) if flow.category == "penalty" else frozenset(),
     )
+
+
+def _basis_sanctions(definition: ProcessDefinition) -> frozenset[Sanction]:
+    """The penalties the power's 实施依据 names: in the list's own words and in the articles it cites, as
+    the law corpus holds them."""
+    try:
+        item = power_queries.published_power(definition.unit, definition.power_code)
+    except RuleViolation:
+        return frozenset()
+    texts = [item.name, item.basis]
+    for citation in item.citations.filter(law__isnull=False, article_number__isnull=False).select_related(
+        "law"
+    ):
+        version = law_queries.current_version(citation.law) if citation.law else None
+        article = (
+            law_queries.find_article(version, ArticleNo(citation.article_number or 0, citation.article_sub))
+            if version
+            else None
+        )
+        if article is not None:
+            texts.append(article.text)
+    return rules.sanctions_named("\n".join(texts))
 
 
 def do_publish_flow(*, actor: Person, definition: ProcessDefinition) -> PublishReport:

@@ -229,6 +229,7 @@ def check_flow(
     legal_max: Mapping[str, LegalMax] | None = None,
     registered: Mapping[str, LegalMax] | None = None,
     hearing_threshold: int | None = None,
+    basis_sanctions: frozenset[Sanction] = frozenset(),
 ) -> list[Problem]:
     """Every problem of `flow`, in a stable order.
 
@@ -237,7 +238,8 @@ def check_flow(
     category. `registered` holds the special-law limits (法律、法规另有规定) by key: a flow that cites one
     in `limit_basis` is held to it instead of the general statute. `hearing_threshold` is the unit's
     较大数额 in yuan (行政处罚法 art. 63(1)(1)-(2)); None when the unit has set none, so any fine or
-    confiscation needs a hearing step.
+    confiscation needs a hearing step. `basis_sanctions` are the penalties the power's legal basis names
+    (`sanctions_named`): a penalty flow may not list fewer, or it could word its way out of a hearing.
     """
     if not flow.steps:
         return [
@@ -257,7 +259,7 @@ def check_flow(
     if flow.category == "licensing":
         checker.licensing()
     elif flow.category == "penalty":
-        checker.penalty(hearing_threshold)
+        checker.penalty(hearing_threshold, basis_sanctions)
     return checker.problems
 
 
@@ -881,8 +883,18 @@ class _Checker:
                         "other than the reviewer, 行政许可法 art. 48(1)(3))",
                     )
 
-    def penalty(self, threshold: int | None) -> None:
+    def penalty(self, threshold: int | None, basis_sanctions: frozenset[Sanction] = frozenset()) -> None:
         decides = self.keys_of(StepKind.DECIDE)
+        missing = sorted(basis_sanctions - set(self.flow.sanctions)) if self.flow.sanctions else []
+        if missing:
+            names = "、".join(SANCTION_NAMES[sanction] for sanction in missing)
+            self.add(
+                "sanctions_narrower_than_basis",
+                "",
+                f"流程列明的处罚种类少于本事项实施依据规定的：依据中还有{names}（行政处罚法第九条、第六十三条：是否须听证取决于可作出的处罚）",
+                f"the flow lists fewer penalties than the power's legal basis names: also {', '.join(missing)} "
+                "(行政处罚法 arts. 9, 63)",
+            )
         self.hearing_rights(threshold, decides)
         investigates = self.keys_of(StepKind.INVESTIGATE)
         if not decides:
@@ -989,6 +1001,34 @@ class _Checker:
                     f"{_zh(step)} 之后没有决定环节：听证结束后应当根据听证笔录作出决定（行政处罚法第六十五条）",
                     f"no decision follows {_en(step)} (the decision is made on the hearing record, 行政处罚法 art. 65)",
                 )
+
+
+# How a power's legal basis names the penalties it allows (行政处罚法 art. 9). 没收 of property is read
+# from the text with every 没收违法所得 taken out, so that one does not count as the other.
+_SANCTION_WORDS: tuple[tuple[tuple[str, ...], Sanction], ...] = (
+    (("通报批评",), Sanction.CRITICISM),
+    (("警告",), Sanction.WARNING),
+    (("罚款",), Sanction.FINE),
+    (("没收违法所得",), Sanction.CONFISCATE_INCOME),
+    (("暂扣",), Sanction.SUSPEND_LICENCE),
+    (("降低资质等级",), Sanction.LOWER_QUALIFICATION),
+    (("吊销",), Sanction.REVOKE_LICENCE),
+    (("限制开展生产经营活动",), Sanction.RESTRICT_BUSINESS),
+    (("停产停业", "责令停业"), Sanction.STOP_PRODUCTION),
+    (("责令关闭",), Sanction.CLOSE),
+    (("限制从业",), Sanction.RESTRICT_PRACTICE),
+    (("拘留",), Sanction.DETENTION),
+)
+_PROPERTY_WORDS = ("没收非法财物", "没收违法", "没收用于", "没收其", "没收专门", "没收从事")
+
+
+def sanctions_named(text: str) -> frozenset[Sanction]:
+    """The kinds of penalty a legal text (a power's 实施依据, the articles it cites) allows."""
+    found = {sanction for words, sanction in _SANCTION_WORDS if any(word in text for word in words)}
+    rest = text.replace("没收违法所得", "")
+    if any(word in rest for word in _PROPERTY_WORDS):
+        found.add(Sanction.CONFISCATE_PROPERTY)
+    return frozenset(found)
 
 
 def hearing_grounds(flow: Flow, threshold: int | None) -> list[tuple[str, str]]:

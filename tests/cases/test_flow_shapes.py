@@ -469,3 +469,32 @@ def test_the_console_sets_the_limits_the_basis_and_the_penalties_of_a_draft(case
     )
     assert refused.status_code == 302
     assert ProcessDefinition.objects.get(pk=draft.pk).flow.limit_basis == ""
+
+
+def test_a_penalty_flow_cannot_declare_away_what_its_basis_allows_art_63(world):
+    from tests.flows.conftest import publish_list, staff
+    from tests.powers.test_lists import item
+
+    basis = (
+        "《殡葬管理条例》第二十二条：由民政部门责令改正，没收违法所得，可以并处罚款；情节严重的，吊销营业执照"
+    )
+    publish_list(world, [replace(item("CF009", "对违规殡葬用品的处罚", "penalty"), basis=basis)])
+    staff(world)
+    draft = flow_actions.do_create_flow(actor=world.person("clerk"), unit=world.dept_a, power_code="CF009")
+
+    def only_a_warning(flow):
+        cut = {"hearing"}
+        return replace(
+            flow,
+            steps=tuple(s for s in flow.steps if s.key not in cut),
+            transitions=tuple(t for t in flow.transitions if t.source not in cut and t.target not in cut),
+            separation=tuple(g for g in flow.separation if not set(g.steps) & cut),
+            sanctions=(Sanction.WARNING,),
+        )
+
+    draft = flow_actions.do_update_flow(
+        actor=world.person("clerk"), definition=draft, flow=only_a_warning(draft.flow)
+    )
+    with pytest.raises(RuleViolation) as refused:
+        flow_actions.do_publish_flow(actor=world.person("head"), definition=draft)
+    assert "吊销许可证件" in refused.value.message and "罚款" in refused.value.message

@@ -16,6 +16,7 @@ from liuquan.flows.rules import (
     check_flow,
     errors,
     hearing_grounds,
+    sanctions_named,
 )
 from liuquan.flows.spec import DayKind, Flow, Limit, Sanction, SeparationGroup, Transition, TransitionKind
 from liuquan.flows.templates import template_for
@@ -250,3 +251,24 @@ def test_separation_groups_still_named_in_the_penalty_template():
     # the art. 67 draft above removes exactly the groups with the execute step
     assert any("execute" in g.steps for g in template_for("penalty").separation)
     assert all(isinstance(g, SeparationGroup) for g in template_for("penalty").separation)
+
+
+def test_the_penalties_a_basis_names_are_read_from_its_words_art_9():
+    text = "《殡葬管理条例》第二十二条：由民政部门责令停止违法行为，没收违法所得，可以并处制造、销售金额1倍以上3倍以下的罚款；情节严重的，吊销营业执照"
+    assert sanctions_named(text) == {
+        Sanction.CONFISCATE_INCOME,
+        Sanction.FINE,
+        Sanction.REVOKE_LICENCE,
+    }
+    assert Sanction.CONFISCATE_PROPERTY in sanctions_named("没收违法所得和用于违法活动的工具，没收非法财物")
+    assert sanctions_named("给予警告或者通报批评") == {Sanction.WARNING, Sanction.CRITICISM}
+
+
+def test_a_flow_may_not_list_fewer_penalties_than_its_basis_to_escape_a_hearing_art_63():
+    """The power's basis allows 吊销; the flow claims only 警告 and drops its hearing."""
+    flow = without_steps(penalty(sanctions=(Sanction.WARNING,), max_amount=None), "hearing")
+    basis = frozenset({Sanction.WARNING, Sanction.REVOKE_LICENCE})
+    problem = refused(flow, "sanctions_narrower_than_basis", basis_sanctions=basis)
+    assert "吊销许可证件" in problem.message and "第六十三条" in problem.message
+    honest = without_steps(penalty(sanctions=(Sanction.WARNING,), max_amount=None), "hearing")
+    assert errors(check_flow(honest, basis_sanctions=frozenset({Sanction.WARNING}))) == []
