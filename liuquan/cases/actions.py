@@ -25,7 +25,16 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import engine, watchers
-from liuquan.cases.models import Breach, Case, CaseEvent, CaseFile, CaseStatus, CaseStep, Rating
+from liuquan.cases.models import (
+    CLOSED_BRANCH,
+    Breach,
+    Case,
+    CaseEvent,
+    CaseFile,
+    CaseStatus,
+    CaseStep,
+    Rating,
+)
 from liuquan.cases.watchers import Change
 from liuquan.core import limits, rows
 from liuquan.core.actions import ActRecorder, action
@@ -819,7 +828,7 @@ def _apply(
         # A refusal or termination in one parallel branch ends the others with it.
         for other in _open_rows(case):
             other.completed_at = now
-            other.outcome = "closed"
+            other.outcome = CLOSED_BRANCH
             rows.update(other)
             act.record(other)
         case.current_step = ""

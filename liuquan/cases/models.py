@@ -241,6 +241,7 @@ class CaseEvent(models.Model):
 
 SKIPPED = "skipped"  # the outcome of a step another system jumped over
 SWAPPED = "swapped"  # … and of one it did later, after the step that should follow it
+CLOSED_BRANCH = "closed"  # of a parallel branch's open step when another branch ended the case
 MADE_GOOD = "skipped_step_made_good"  # the kind of a skip's breach once the step was done after all
 
 # Every kind a Breach row may carry, by its Chinese name (pages never show the code).

@@ -335,6 +335,7 @@ MARK_NAMES = {
     "swapped": "被跳过，其后补办",
     "withdrawn": "申请人撤回",
     "terminated": "终止",
+    "closed": "随办件办结关闭（并行分支）",
 }
 
 

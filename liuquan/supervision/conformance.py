@@ -10,7 +10,8 @@ The trace. A case's trace is the sequence of step keys of its completed CaseStep
 order (the order the engine applied them; times from other systems may tie or be skewed). Rows the
 engine closes without the step having been performed are *marks*, not events, and are left out:
 "skipped" (ingestion followed another system past this step: leaving it in would hide the skip),
-"withdrawn" (the applicant withdrew, 撤回) and "terminated" (the head ended the case, 终止). A mark is
+"withdrawn" (the applicant withdrew, 撤回), "terminated" (the head ended the case, 终止) and "closed" (a
+parallel branch still open when another branch ended the case). A mark is
 recognised by its outcome only when the flow has no transition with that (step, outcome). Rows still
 open (started, not completed) are not events yet.
 
@@ -68,8 +69,9 @@ __all__ = [
 ]
 
 # Outcomes the case engine writes on a row it closes without the step being performed.
-MARKS = frozenset({"skipped", "swapped", "withdrawn", "terminated"})
+MARKS = frozenset({"skipped", "swapped", "withdrawn", "terminated", "closed"})
 
+_CLOSED_BRANCH = "closed"
 _START = "\x00start"  # before the first event; not a possible step key
 _NO_CASE: Any = object()  # before the first row
 _MEMO_LIMIT = 1 << 16  # distinct variants remembered per model (a log has few; a hostile one many)
@@ -269,6 +271,8 @@ def traces(
             if current is not _NO_CASE:
                 yield current, tuple(steps), last in model.ending
             current, steps = case, []
+        if outcome == _CLOSED_BRANCH and (step, outcome) not in model.moves:
+            continue  # closed because another branch ended the case: neither an event nor the finish
         last = (step, outcome)
         if outcome not in MARKS or last in model.moves:
             steps.append(step)
@@ -291,6 +295,8 @@ def judge(flow: Flow | Model, rows: Iterable[tuple[K, str, str]]) -> dict[K, Ver
             if current is not _NO_CASE:
                 _close(model, verdicts, current, steps, (last_step, last_outcome) in ending)
             current, steps = case, []
+        if outcome == _CLOSED_BRANCH and (step, outcome) not in moves:
+            continue  # closed because another branch ended the case: neither an event nor the finish
         last_step, last_outcome = step, outcome
         if outcome not in MARKS or (step, outcome) in moves:
             steps.append(step)

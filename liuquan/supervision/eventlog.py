@@ -61,6 +61,7 @@ MARK_LIFECYCLE = {
     "swapped": "manualskip",  # jumped over, then done after the step that should follow it
     "withdrawn": "withdraw",
     "terminated": "pi_abort",
+    "closed": "pi_abort",  # a parallel branch closed when another branch ended the case
 }
 assert set(MARK_LIFECYCLE) == MARKS
 

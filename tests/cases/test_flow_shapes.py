@@ -76,6 +76,10 @@ def test_a_refusal_in_one_branch_closes_the_other_and_the_case(case_world):
     site = CaseStep.objects.get(case=case, step="site")
     assert site.outcome == "closed" and site.completed_by is None
     assert fits(case)
+    # Read from the step rows too (the event log's way): the closed branch is a mark, the refusal the end.
+    rows = CaseStep.objects.filter(case=case, completed_at__isnull=False).order_by("position")
+    verdict = conformance.judge(case.definition.flow, [(case.pk, r.step, r.outcome) for r in rows])[case.pk]
+    assert verdict.fits and verdict.finished
 
 
 def test_separation_holds_across_branches(case_world):
