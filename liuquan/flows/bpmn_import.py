@@ -14,6 +14,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from lxml import etree
+
 from liuquan.flows.bpmn_common import (
     ACTIVITY_TAGS,
     AUTOMATIC_TAGS,
@@ -522,6 +524,13 @@ class _Reader(Reporter):
         kind = kind or (enum_value(ext.get("kind"), StepKind) if ext is not None else None) or implied
         kind = kind or guess_step_kind(name)
         lane = self._lane(node_id, lane_of)
+        if lane is None and (performer := self._performer(element)):
+            lane = performer
+            self.warn(
+                f"{describe_zh(element)} 不在泳道中，岗位取自其候选组或处理人「{performer}」，请核对是否为本单位的岗位名称",
+                f"{describe(element)} is in no lane; its post is taken from its candidate group or performer "
+                f"“{performer}”: check it names a post of the unit",
+            )
         if lane is None and has_lanes:
             self.warn(
                 f"{describe_zh(element)} 不在任何泳道中，环节没有岗位",
@@ -574,6 +583,23 @@ class _Reader(Reporter):
             calls=calls,
             group=group,
         )
+
+    def _performer(self, element: Element) -> str | None:
+        """A post for a task outside every lane, from what modellers without lanes write instead: the
+        vendors' candidate groups (camunda:, flowable:, activiti:candidateGroups, the first group), else a
+        potentialOwner or humanPerformer expression that is a plain name."""
+        for attribute, value in element.attrib.items():
+            if etree.QName(attribute).localname == "candidateGroups" and value.strip():
+                group = str(value).split(",")[0].strip()
+                if group and not group.startswith(("$", "#")):
+                    return group
+        for tag in ("potentialOwner", "humanPerformer"):
+            for role in element.iterchildren(b(tag)):
+                for expression in role.iter(b("formalExpression")):
+                    text = (expression.text or "").strip()
+                    if text and not text.startswith(("$", "#")) and "(" not in text:
+                        return str(text)
+        return None
 
     # --- transitions -------------------------------------------------------------------------------
 

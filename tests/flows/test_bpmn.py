@@ -513,10 +513,15 @@ def test_camunda_collaboration_with_a_timer_without_duration() -> None:
 def test_default_namespace_without_lanes_or_diagram() -> None:
     result = from_bpmn((FIXTURES / "default_namespace.bpmn").read_bytes(), category="village")
     flow = result.flow
-    assert flow is not None and (result.problems, result.unmapped, result.warnings) == ([], [], [])
+    assert flow is not None and (result.problems, result.unmapped) == ([], [])
+    # flowable:candidateGroups="committee" is the only hint of who reviews: taken as the post, and said so.
+    assert [note.en for note in result.warnings] == [
+        'userTask id="review" name="村两委审核" is in no lane; its post is taken from its candidate group or '
+        "performer “committee”: check it names a post of the unit"
+    ]
     assert [(s.key, s.kind, s.post) for s in flow.steps] == [
         ("apply", StepKind.OTHER, ""),
-        ("review", StepKind.REVIEW, ""),
+        ("review", StepKind.REVIEW, "committee"),
         ("meeting", StepKind.MEETING, ""),
         ("publish", StepKind.PUBLICITY, ""),
     ]

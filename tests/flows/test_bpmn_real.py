@@ -311,3 +311,29 @@ def test_messages_are_notes_with_chinese_first() -> None:
     assert str(problem) == problem.zh and problem.zh.startswith("不是 XML 文件")
     assert problem.en.startswith("not XML")
     assert result.as_dict()["problems"] == [{"zh": problem.zh, "en": problem.en}]
+
+
+FLOWABLE_NO_LANES = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:flowable="http://flowable.org/bpmn"
+    targetNamespace="http://flowable.org/test">
+  <process id="licence" name="\xe8\xae\xb8\xe5\x8f\xaf">
+    <startEvent id="start"/>
+    <userTask id="accept" name="\xe5\x8f\x97\xe7\x90\x86" flowable:candidateGroups="\xe5\x8f\x97\xe7\x90\x86\xe5\xb2\x97,\xe5\x80\xbc\xe7\x8f\xad"/>
+    <userTask id="decide" name="\xe5\x86\xb3\xe5\xae\x9a">
+      <potentialOwner><resourceAssignmentExpression><formalExpression>\xe5\xae\xa1\xe6\x89\xb9\xe5\xb2\x97</formalExpression></resourceAssignmentExpression></potentialOwner>
+    </userTask>
+    <userTask id="deliver" name="\xe9\x80\x81\xe8\xbe\xbe" flowable:candidateGroups="${dept}"/>
+    <endEvent id="end"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="accept"/>
+    <sequenceFlow id="f2" sourceRef="accept" targetRef="decide"/>
+    <sequenceFlow id="f3" sourceRef="decide" targetRef="deliver"/>
+    <sequenceFlow id="f4" sourceRef="deliver" targetRef="end"/>
+  </process>
+</definitions>"""
+
+
+def test_without_lanes_a_candidate_group_or_potential_owner_is_the_post() -> None:
+    result = from_bpmn(FLOWABLE_NO_LANES, category="licensing")
+    assert result.flow is not None
+    posts = {step.key: step.post for step in result.flow.steps}
+    assert posts == {"accept": "受理岗", "decide": "审批岗", "deliver": ""}  # an expression names no post
