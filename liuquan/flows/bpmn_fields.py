@@ -376,6 +376,14 @@ def lanes(
     return {node_id: lane for node_id, (_, lane) in lane_of.items()}, leaves
 
 
+def interrupting_exit(event: Element, edges: dict[str, list[tuple[Element | None, str]]]) -> bool:
+    """A boundary event (message, signal, error, escalation, conditional) that interrupts its task and
+    leads somewhere: the task ends that way, so it is one of the task's outcomes."""
+    return event.get("cancelActivity", "true").strip().lower() != "false" and bool(
+        edges.get(event.get("id", ""))
+    )
+
+
 def step_limits(
     report: Reporter,
     boundaries: list[Element],
@@ -388,6 +396,8 @@ def step_limits(
     for event in boundaries:
         host = ref_id(event.get("attachedToRef"))
         kind, timer = event_definition(event)
+        if host in step_ids and kind != "timer" and interrupting_exit(event, edges):
+            continue  # a way out of the task: read as one of its transitions
         if host not in step_ids or kind != "timer":
             report.unmapped(
                 event,

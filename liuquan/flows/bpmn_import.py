@@ -74,8 +74,8 @@ from liuquan.flows.bpmn_common import (
 )
 from liuquan.flows.bpmn_ends import check_ends
 from liuquan.flows.bpmn_fields import di_groups as read_di_groups
+from liuquan.flows.bpmn_fields import interrupting_exit, read_flow, step_limits, timer_limit
 from liuquan.flows.bpmn_fields import lanes as read_lanes
-from liuquan.flows.bpmn_fields import read_flow, step_limits, timer_limit
 from liuquan.flows.bpmn_messages import Messages, read_messages, split_for_messages
 from liuquan.flows.spec import (
     END,
@@ -665,6 +665,12 @@ class _Reader(Reporter):
                 routes = [(path, None, after) for path in self._paths(node_id)]
             else:
                 routes = [(path, None, None) for path in self._paths(node_id)]
+                # An interrupting boundary event (申请人撤回, 异常) is one more way out of the task.
+                for event in self.boundaries:
+                    host = ref_id(event.get("attachedToRef"))
+                    kind, _ = event_definition(event)
+                    if host == node_id and kind != "timer" and interrupting_exit(event, self.edges):
+                        routes += [(path, event, None) for path in self._paths(event.get("id", ""))]
             if not self.edges.get(node_id) and step is not None:
                 self.warn(
                     f"环节“{step.name}”没有引出的顺序流；按 BPMN 的规定，案件在此结束",
@@ -672,7 +678,8 @@ class _Reader(Reporter):
                 )
                 sent = self.messages.carried([node_id])
                 found.append(((len(self.flow_order), index), Transition(key, "to_end", END), sent))
-                continue
+                if not routes:
+                    continue
             seen: set[Transition] = set()  # paths that differ only in unnamed detours are one transition
             outcomes: dict[str, int] = {}  # outcome → the last number a duplicate got
             for path, event, after in routes:
@@ -777,7 +784,9 @@ class _Reader(Reporter):
         if kind is None and step is None:
             kind = TransitionKind.NEXT
         if kind is None:
-            kind = guess_transition_kind(" ".join([*names, condition]))  # "收到补正材料" is no 补正
+            # "收到补正材料" (a catch event) is no 补正; a boundary event's name is its way out (申请人撤回终止).
+            boundary = event_name if event is not None and bpmn_tag(event) == "boundaryEvent" else ""
+            kind = guess_transition_kind(" ".join([*names, condition, boundary]))
             if kind == TransitionKind.NEXT and target == END:
                 kind = guess_transition_kind(target_name)
             if kind == TransitionKind.NEXT and target_step is not None and target_step.suspends_clock:

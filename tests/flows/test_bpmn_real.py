@@ -337,3 +337,45 @@ def test_without_lanes_a_candidate_group_or_potential_owner_is_the_post() -> Non
     assert result.flow is not None
     posts = {step.key: step.post for step in result.flow.steps}
     assert posts == {"accept": "受理岗", "decide": "审批岗", "deliver": ""}  # an expression names no post
+
+
+BOUNDARY_EXITS = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="urn:test">
+  <process id="p" name="许可">
+    <startEvent id="start"/>
+    <userTask id="review" name="审查"/>
+    <boundaryEvent id="withdrawn" name="申请人撤回终止" attachedToRef="review">
+      <messageEventDefinition/>
+    </boundaryEvent>
+    <boundaryEvent id="problem" name="发现异常" attachedToRef="review">
+      <errorEventDefinition/>
+    </boundaryEvent>
+    <boundaryEvent id="remind" name="催办" attachedToRef="review" cancelActivity="false">
+      <messageEventDefinition/>
+    </boundaryEvent>
+    <userTask id="decide" name="决定"/>
+    <userTask id="check" name="现场核查"/>
+    <userTask id="notify" name="发送催办"/>
+    <endEvent id="end"/>
+    <endEvent id="end2"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <sequenceFlow id="f2" sourceRef="review" targetRef="decide"/>
+    <sequenceFlow id="f3" sourceRef="decide" targetRef="end"/>
+    <sequenceFlow id="f4" sourceRef="withdrawn" targetRef="end"/>
+    <sequenceFlow id="f5" sourceRef="problem" targetRef="check"/>
+    <sequenceFlow id="f6" sourceRef="check" targetRef="decide"/>
+    <sequenceFlow id="f7" sourceRef="remind" targetRef="notify"/>
+    <sequenceFlow id="f8" sourceRef="notify" targetRef="end2"/>
+  </process>
+</definitions>""".encode()
+
+
+def test_an_interrupting_boundary_event_is_one_more_way_out_of_its_task() -> None:
+    result = from_bpmn(BOUNDARY_EXITS, category="other")
+    assert result.flow is not None
+    out = {(t.outcome, t.target, t.kind) for t in result.flow.outgoing("review")}
+    assert ("申请人撤回终止", "end", TransitionKind.TERMINATE) in out
+    assert ("发现异常", "check", TransitionKind.NEXT) in out
+    assert any(target == "decide" for _, target, _ in out)  # the task's own way out stays
+    # A non-interrupting one would run beside the task: not mapped, and said so by id.
+    assert any('id="remind"' in note.en for note in result.unmapped)
