@@ -58,7 +58,12 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
     Chinese name (`guess_step_kind`). Flags: the lines (absent = no when 环节类型 is there), lq:step, else
     meeting = MEETING, publicity = the name has 公示, suspends_clock = 听证 or 检测/检验/专家评审/鉴定.
     A step's innermost lane is its post (lanes 未指定岗位 or unnamed mean ""); nodes inside a subprocess
-    take their own lane, else the subprocess's.
+    take their own lane, else the subprocess's. A task in no lane takes the first of its engine's
+    candidateGroups (camunda:, flowable:, activiti:) or a plain potentialOwner/humanPerformer name, with a
+    warning to check it names a post; an expression (${…}) names none.
+  * An interrupting boundary event other than a timer (message, signal, error, escalation, conditional)
+    with a sequence flow on is one more outcome of its task, named after the event, its kind guessed from
+    the event's and the flows' names (申请人撤回终止 → 终止).
   * Message flows (bpmn_messages). One from a task (userTask …, callActivity, receiveTask), a sendTask, a
     throw event or an end event of one pool to the message start event of another pool (not the first:
     the flow itself starts there) starts that pool's process asynchronously: every transition that sends
@@ -100,8 +105,8 @@ Import (`from_bpmn`) — match by namespace URI, never by prefix
     naming the timer: a limit counts whole days and a minute is not a day. No duration, timeDate,
     timeCycle, months or years: no limit and a warning. Timer start events: the timer is unmapped (a case
     starts with an application or a filing); the start still starts the flow.
-  * Unmapped with the reason, and paths into them dropped with a warning: non-timer boundary events and
-    timers not on a step, data objects and stores, text annotations and associations, black-box pools,
+  * Unmapped with the reason, and paths into them dropped with a warning: non-interrupting non-timer
+    boundary events (they run beside the task), boundary events with no way on, timers not on a step, data objects and stores, text annotations and associations, black-box pools,
     message flows that map to nothing (above), other processes, extra start events, anything else.
   * Fatal problems (ImportResult.problems, flow None; `from_bpmn` never raises on bad input), each naming
     its elements (tag, id, name): not XML (with line and column), a root that is not {NS_BPMN}definitions,
