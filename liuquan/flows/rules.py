@@ -321,13 +321,14 @@ class _Checker:
                     f"{_zh(step)} 的标识为空或为保留字 {END!r}",
                     f"{_en(step)} has an empty key or the reserved key {END!r}",
                 )
+        gateway_keys = [gateway.key for gateway in self.flow.gateways]
         for gateway in self.flow.gateways:
-            if gateway.key in self.steps or gateway.key in ("", END):
+            if gateway.key in self.steps or gateway.key in ("", END) or gateway_keys.count(gateway.key) > 1:
                 self.add(
                     "gateway_key_taken",
                     gateway.key,
-                    f"网关「{gateway.name or gateway.key}」的标识 {gateway.key!r} 为空、保留字或与环节重复",
-                    f"gateway “{gateway.name or gateway.key}” has an empty, reserved or step key {gateway.key!r}",
+                    f"网关「{gateway.name or gateway.key}」的标识 {gateway.key!r} 为空、为保留字，或与其他环节、网关重复",
+                    f"gateway “{gateway.name or gateway.key}” has an empty or reserved key, or one another step or gateway has: {gateway.key!r}",
                 )
         pairs: set[tuple[str, str]] = set()
         for t in self.flow.transitions:

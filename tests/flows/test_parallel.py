@@ -158,3 +158,11 @@ def test_a_called_flow_ending_where_the_caller_has_no_way_on_is_named():
         {"review": compose.Called("JC001", 1, template_for("inspection"))},
     )
     assert problems and problems[0].step == "review" and "没有同名的后续流转" in problems[0].message
+
+
+def test_a_gateway_key_used_twice_or_by_a_step_is_refused():
+    flow = parallel_licensing()
+    twice = replace(flow, gateways=(*flow.gateways, Gateway("join", "又一个")))
+    assert ("gateway_key_taken", "join") in {(p.code, p.step) for p in check_flow(twice)}
+    taken = replace(flow, gateways=(*flow.gateways, Gateway("review")))
+    assert ("gateway_key_taken", "review") in {(p.code, p.step) for p in check_flow(taken)}
