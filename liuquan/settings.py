@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "liuquan.flows",
     "liuquan.cases",
     "liuquan.supervision",
+    "liuquan.decisions",
     "liuquan.portal",
     "liuquan.console",
     "liuquan.api",

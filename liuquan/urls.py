@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/supervision/", include("liuquan.supervision.urls")),
     path("console/", include("liuquan.console.urls")),
     path("ledger/", include("liuquan.ledger.urls")),
+    path("decisions/", include("liuquan.decisions.urls")),
     path("powers/", include("liuquan.flows.urls")),
     path("powers/", include("liuquan.powers.urls")),
     path("admin/", admin.site.urls),

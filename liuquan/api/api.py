@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from liuquan import __version__
 from liuquan.cases.api import router as cases_router
 from liuquan.core.errors import DomainError, NotAuthenticated
+from liuquan.decisions.api import router as decisions_router
 from liuquan.flows.api import router as flows_router
 from liuquan.ledger.api import router as ledger_router
 from liuquan.org.api import router as org_router
@@ -110,3 +111,4 @@ api.add_router("/", powers_router)
 api.add_router("/", flows_router)
 api.add_router("/", cases_router)
 api.add_router("/", supervision_router)
+api.add_router("/", decisions_router)

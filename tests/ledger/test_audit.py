@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
 from liuquan.calendars import actions as calendar_actions
@@ -24,6 +26,7 @@ from liuquan.powers import importer
 from liuquan.supervision import actions as supervision_actions
 from liuquan.supervision import sweep as supervision_sweep
 from liuquan.supervision.models import Alert
+from tests.decisions import factory as decisions_factory
 from tests.flows.conftest import staff
 from tests.laws import corpus_factory
 from tests.test_cli import run
@@ -72,6 +75,12 @@ def busy_world(world, tmp_path):
     )
     flow_actions.do_set_hearing_threshold(
         actor=world.person("head"), unit=world.dept_a, amount=10_000, basis="某省行政处罚听证程序规定"
+    )
+    # A whole 三重一大 meeting on the record.
+    decisions_factory.record_a_meeting(system, world.dept_a, timezone.now() + dt.timedelta(hours=1))
+    # … and a second one still in session, so that every row has another to be moved to.
+    decisions_factory.record_a_meeting(
+        system, world.dept_b, timezone.now() + dt.timedelta(hours=1), finish=False
     )
     sheet = tmp_path / "list.xlsx"
     book = Workbook()
@@ -195,6 +204,8 @@ def changed_values(field, value):
         return [(value or dt.date(2026, 1, 1)) + dt.timedelta(days=1)]
     if isinstance(field, models.JSONField):
         return [json.dumps([*(value or []), "改"])]
+    if isinstance(field, models.DecimalField):
+        return [str((value or Decimal(0)) + 1)]
     if isinstance(field, models.IntegerField):
         return [(value or 0) + 1]
     return [(value or "")[:-1] + "改" if value else "改"]
@@ -222,7 +233,8 @@ def tamper(model, field):
                 new = new.isoformat(sep=" ") if isinstance(new, dt.datetime) else new.isoformat()
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [new, row.pk])  # noqa: S608
+                    key = model._meta.pk.get_db_prep_value(row.pk, connection)  # a UUID key as stored
+                    cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [new, key])  # noqa: S608
             except IntegrityError:
                 continue
             return row

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
 from liuquan.calendars import actions as calendar_actions
@@ -47,6 +48,7 @@ from liuquan.powers.models import ListEdition, PowerItem
 from liuquan.powers.queries import kept_items, latest_published
 from liuquan.supervision import actions as supervision_actions
 from tests.clock import SHANGHAI, Clock
+from tests.decisions import factory as decisions_factory
 from tests.laws.corpus_factory import build_corpus
 
 SECRET_ITEM = "草稿中的试点事项甲乙丙"
@@ -116,6 +118,8 @@ def public_corpus(client: Client) -> str:
         page(url)
     for unit in Unit.objects.order_by("code"):
         page(f"/units/{unit.code}/")
+        page(f"/decisions/{unit.code}/")
+        page(f"/api/v1/public/decisions/{unit.code}")
         page(f"/api/v1/units/{unit.code}")
         edition = latest_published(unit)
         if edition is None:
@@ -177,6 +181,8 @@ def test_no_leaf_shows_what_a_logged_out_reader_cannot_see(city, client, tmp_pat
     flow_actions.do_set_hearing_threshold(
         actor=system, unit=unit, amount=10_000, basis="某省听证程序规定第三条"
     )
+    # A 三重一大 meeting: the catalogue and the decision's public part are public, the deliberation sealed.
+    decisions_factory.record_a_meeting(system, unit, timezone.now() + dt.timedelta(hours=1))
     row = [""] * len(exporting.COMMON_HEADER)
     row[:9] = [
         "1",

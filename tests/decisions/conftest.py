@@ -1,0 +1,66 @@
+"""A 民政局 whose leadership team is five: the principal (head), the world's deputy and three more
+deputies; its office clerk keeps the minutes. Its catalogue of major matters is published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from liuquan.core.testing import World
+from liuquan.decisions import actions
+from liuquan.decisions.actions import MatterInput
+from liuquan.decisions.rules import Category, PreStep, VoteBase
+from liuquan.org import actions as org_actions
+from tests.clock import SHANGHAI, Clock
+
+# A Tuesday morning in term time, not near a holiday.
+TUESDAY = dt.datetime(2026, 11, 10, 9, 0, tzinfo=SHANGHAI)
+BODY = "局务会议"
+
+MATTERS = [
+    MatterInput(
+        "JC-01",
+        Category.DECISION,
+        "制定本系统重大政策措施",
+        BODY,
+        pre_steps=(PreStep.PUBLIC_COMMENT, PreStep.LEGALITY),
+    ),
+    MatterInput("RS-01", Category.PERSONNEL, "科级干部任免", BODY, secret=True, pre_steps=(PreStep.INQUIRY,)),
+    MatterInput("XM-01", Category.PROJECT, "100万元以上项目安排", BODY, threshold=Decimal("1000000")),
+    MatterInput(
+        "ZJ-01",
+        Category.FUNDS,
+        "50万元以上资金使用",
+        BODY,
+        threshold=Decimal("500000"),
+        vote_base=VoteBase.ENTITLED,
+    ),
+]
+
+
+@pytest.fixture
+def clock(clock: Clock) -> Clock:
+    clock.set(TUESDAY)
+    return clock
+
+
+@pytest.fixture
+def board(world: World, clock: Clock) -> World:
+    for name in ("dep2", "dep3", "dep4"):
+        person = org_actions.do_create_person(
+            actor=world.system, username=name, full_name=f"副局长{name}", unit=world.dept_a
+        )
+        world.people[name] = person
+        org_actions.do_appoint_leader(
+            actor=world.system, unit=world.dept_a, person=person, rank="deputy", title="副局长"
+        )
+    catalogue = actions.do_open_catalogue(actor=world.person("head"), unit=world.dept_a)
+    for matter in MATTERS:
+        actions.do_set_matter(actor=world.person("head"), catalogue=catalogue, matter=matter)
+    actions.do_publish_catalogue(actor=world.person("head"), catalogue=catalogue)
+    return world
+
+
+MEMBERS = ("head", "leader", "dep2", "dep3", "dep4")  # head is the principal
