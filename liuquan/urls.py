@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/supervision/", include("liuquan.supervision.urls")),
+    path("console/decisions/", include("liuquan.decisions.console_urls")),
     path("console/", include("liuquan.console.urls")),
     path("ledger/", include("liuquan.ledger.urls")),
     path("decisions/", include("liuquan.decisions.urls")),

@@ -16,15 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from liuquan.core.models import AccessLog
 from liuquan.core.testing import World, region_inspector
+from liuquan.decisions import actions as decision_actions
+from liuquan.decisions.actions import MatterInput
+from liuquan.decisions.rules import Category, Choice
 from liuquan.flows import actions as flow_actions
 from liuquan.org import actions as org_actions
 from liuquan.powers import actions as power_actions
@@ -200,6 +205,33 @@ MATRIX: list[Row] = [
         302,
         form={"scope": "140700", "time_red-note": "暂停"},
     ),
+    # 三重一大: only the meeting's secretary (民政局's clerk who convened it) keeps its record; an open vote
+    # may also be recorded by the member casting it.
+    api(
+        "record a statement",
+        "POST",
+        "/api/v1/decisions/items/{item_state}/statements",
+        {"clerk"},
+        person="deputy",
+        position="agree",
+        reasons="同意",
+    ),
+    api(
+        "record a vote",
+        "POST",
+        "/api/v1/decisions/items/{item_vote}/votes",
+        {"clerk", "leader"},
+        voter="deputy",
+        choice="agree",
+    ),
+    api("count the votes", "POST", "/api/v1/decisions/items/{item_count}/count", {"clerk"}),
+    api(
+        "amend the minutes",
+        "PUT",
+        "/api/v1/decisions/meetings/{meeting_closed}/minutes",
+        {"clerk"},
+        text="纪要文字修订",
+    ),
     console(
         "switch a rule off for the county",
         "POST",
@@ -242,6 +274,7 @@ def build_scene(world: World) -> Scene:
     sweep.run_sweep()
     alert = Alert.objects.filter(rule="leader_oversight").first()
     assert alert is not None
+    decided = _decisions_scene(world)
     region_inspector(world, "county_inspector", world.county)
     tokens = {}
     for key in PRINCIPALS:
@@ -253,8 +286,69 @@ def build_scene(world: World) -> Scene:
         "edition": edition.number,
         "alert": alert.pk,
         "leader_place": world.dept_b.leaders.get().pk,
+        **decided,
     }
     return Scene(world, values, tokens)
+
+
+def _decisions_scene(world: World) -> dict[str, int]:
+    """民政局's 局务会议 (its head and deputy) in session on three topics — one not yet stated on, one
+    stated on, one voted on — and an earlier meeting closed, its minutes open for amendment."""
+    head, deputy, clerk = world.person("head"), world.person("leader"), world.person("clerk")
+    catalogue = decision_actions.do_open_catalogue(actor=head, unit=world.dept_a)
+    for code, category in (
+        ("JC-01", Category.DECISION),
+        ("RS-01", Category.PERSONNEL),
+        ("XM-01", Category.PROJECT),
+        ("ZJ-01", Category.FUNDS),
+    ):
+        threshold = Decimal("500000") if category in (Category.FUNDS, Category.PROJECT) else None
+        decision_actions.do_set_matter(
+            actor=head,
+            catalogue=catalogue,
+            matter=MatterInput(code, category, f"事项{code}", "局务会议", threshold=threshold),
+        )
+    decision_actions.do_publish_catalogue(actor=head, catalogue=catalogue)
+
+    def meeting(count: int) -> Any:
+        topics = [
+            decision_actions.do_propose_topic(
+                actor=deputy, unit=world.dept_a, matter_code="ZJ-01", title=f"资金安排{n}", materials="方案"
+            )
+            for n in range(count)
+        ]
+        held = decision_actions.do_convene(
+            actor=clerk, unit=world.dept_a, body="局务会议", held_at=timezone.now(), topics=topics
+        )
+        for person in (head, deputy):
+            decision_actions.do_sign_in(actor=clerk, meeting=held, person=person)
+        return held
+
+    def stated(item: Any) -> None:
+        for person in (deputy, head):
+            decision_actions.do_state(
+                actor=clerk, item=item, person=person, position=Choice.AGREE, reasons="同意"
+            )
+
+    def voted(item: Any) -> None:
+        stated(item)
+        for person in (head, deputy):
+            decision_actions.do_vote(actor=clerk, item=item, voter=person, choice=Choice.AGREE)
+
+    earlier = meeting(1)
+    voted(earlier.items.get())
+    decision_actions.do_count(actor=clerk, item=earlier.items.get())
+    decision_actions.do_close_meeting(actor=clerk, meeting=earlier)
+    now = meeting(3)
+    first, second, third = now.items.order_by("position")
+    stated(second)
+    voted(third)
+    return {
+        "item_state": first.pk,
+        "item_vote": second.pk,
+        "item_count": third.pk,
+        "meeting_closed": earlier.pk,
+    }
 
 
 def fill(template: str, values: dict[str, Any]) -> str:
@@ -368,6 +462,8 @@ def _shape(path: str) -> str:
         (r"^/api/v1/lists/[^/]+/editions/[^/]+/", "/api/v1/lists/{unit}/editions/{number}/"),
         (r"^/api/v1/lists/[^/]+/editions$", "/api/v1/lists/{unit}/editions"),
         (r"^/api/v1/flows/[^/]+/[^/]+", "/api/v1/flows/{unit}/{power}"),
+        (r"^/api/v1/decisions/items/[^/]+/", "/api/v1/decisions/items/{item_id}/"),
+        (r"^/api/v1/decisions/meetings/[^/]+/", "/api/v1/decisions/meetings/{meeting_id}/"),
     ]
     for pattern, replacement in replacements:
         path = re.sub(pattern, replacement, path)

@@ -250,6 +250,16 @@ def _is_member(person: Person, unit: Unit) -> bool:
     return any(place.person_id == person.pk for place in members_of(unit))
 
 
+def is_member(person: Person, unit: Unit) -> bool:
+    """A member of the unit's leadership today: may propose topics."""
+    return person.is_superuser or _is_member(person, unit)
+
+
+def may_run_meetings(person: Person, unit: Unit) -> bool:
+    """The unit's office or head: may convene meetings and keep their record."""
+    return _covers(person, unit, SECRETARY_ROLES)
+
+
 def do_propose_topic(
     *,
     actor: Person,
@@ -354,6 +364,23 @@ def do_declare_interest(*, actor: Person, topic: Topic, reason: str) -> Interest
     """回避申报: the member declares an interest in the topic and is recused from it."""
     if not reason.strip():
         raise InvalidInput("请说明回避理由", message_en="give the reason", field="reason")
+    # A recusal declared once the positions are being stated would change who counts (应到) after the
+    # fact: it is declared before the topic's first statement, or the attempt is refused and recorded.
+    started = (
+        AgendaItem.objects.filter(topic=topic, statements__isnull=False).select_related("meeting").first()
+    )
+    if started is not None:
+        _refuse(
+            actor=actor,
+            unit=topic.unit,
+            meeting=started.meeting,
+            attempt="declare_interest",
+            problem=rules.Problem(
+                "recusal_too_late",
+                "本议题已开始表态，不能再申请回避；如有利害关系应在讨论前申报",
+                "statements on the topic have begun: a recusal comes before them",
+            ),
+        )
     with action("decisions.declare_interest", actor=actor) as act:
         row, _ = Interest.objects.update_or_create(
             topic=topic, person=actor, defaults={"reason": reason.strip(), "declared_at": _now()}
@@ -713,6 +740,8 @@ __all__ = [
     "do_sign_in",
     "do_state",
     "do_vote",
+    "is_member",
+    "may_run_meetings",
     "members_of",
     "minutes_text",
     "seats",

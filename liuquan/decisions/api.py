@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from liuquan.api.auth import AUTH
-from liuquan.core.errors import NotFound
+from liuquan.core.errors import Forbidden, NotFound
 from liuquan.decisions import actions, queries
 from liuquan.decisions.models import AgendaItem, Meeting
 from liuquan.decisions.rules import Choice
@@ -139,8 +139,10 @@ def _person(request: HttpRequest) -> Person:
 
 def _item(request: HttpRequest, item_id: int) -> AgendaItem:
     item = AgendaItem.objects.select_related("meeting__unit", "topic__matter").filter(pk=item_id).first()
-    if item is None or not org_queries.can_read_private(_person(request), item.meeting.unit):
+    if item is None:
         raise NotFound(f"没有议程项 {item_id}", message_en=f"no agenda item {item_id}")
+    if not org_queries.can_read_private(_person(request), item.meeting.unit):
+        raise Forbidden(f"无权查看{item.meeting.unit.name}的会议记录", message_en="not your unit's meeting")
     return item
 
 
@@ -198,7 +200,9 @@ def count(request: HttpRequest, item_id: int) -> ItemOut:
 )
 def amend_minutes(request: HttpRequest, meeting_id: int, payload: MinutesIn) -> MinutesOut:
     meeting = Meeting.objects.select_related("unit").filter(pk=meeting_id).first()
-    if meeting is None or not org_queries.can_read_private(_person(request), meeting.unit):
+    if meeting is None:
         raise NotFound(f"没有会议 {meeting_id}", message_en=f"no meeting {meeting_id}")
+    if not org_queries.can_read_private(_person(request), meeting.unit):
+        raise Forbidden(f"无权查看{meeting.unit.name}的会议记录", message_en="not your unit's meeting")
     actions.do_amend_minutes(actor=_person(request), meeting=meeting, text=payload.text)
     return MinutesOut(id=meeting.pk, status=meeting.status, minutes=meeting.minutes)

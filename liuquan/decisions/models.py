@@ -519,3 +519,94 @@ class Refusal(models.Model):
                 {"actor": self.actor_id},
             )
         )
+
+
+# -- what actually happened: payments and appointments, matched against the register ------------------
+
+
+class Payment(models.Model):
+    """A line of a 支出凭证 or 国库支付 record, as imported from the unit's finance system: what was paid,
+    to whom, for what, and the decision number it cites ("" where it cites none). Never changed once
+    imported: the same file imported again adds nothing (the unit and voucher number are its key). Sealed
+    on the ledger: payees are not public."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    voucher = models.CharField("凭证号", max_length=60)
+    paid_on = models.DateField("日期")
+    payee = models.CharField("收款人", max_length=200)
+    amount = models.DecimalField("金额（元）", max_digits=16, decimal_places=2)
+    purpose = models.CharField("用途", max_length=300)
+    project = models.CharField("项目编码", max_length=60, blank=True)
+    cites = models.CharField("决策编号", max_length=60, blank=True)  # as written on the voucher
+    source = models.CharField("来源文件", max_length=200, blank=True)
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["unit", "paid_on", "voucher"]
+        constraints = [models.UniqueConstraint(fields=["unit", "voucher"], name="payment_unique_voucher")]
+        indexes = [models.Index(fields=["unit", "paid_on"], name="payment_unit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.voucher} {self.amount}"
+
+    def ledger_fields(self) -> Fields:
+        return sealed(
+            (
+                {
+                    "unit": self.unit.code,
+                    "voucher": self.voucher,
+                    "paid_on": _iso(self.paid_on),
+                    "amount": _yuan(self.amount),
+                    "purpose": self.purpose,
+                    "project": self.project,
+                    "cites": self.cites,
+                    "source": self.source,
+                    "imported_at": _iso(self.imported_at),
+                },
+                {"payee": self.payee, "imported_by": self.imported_by_id},
+            )
+        )
+
+
+class Appointment(models.Model):
+    """任免: a person appointed to or removed from a post by a document (文号), as imported, with the
+    decision number it cites ("" where it cites none). Never changed once imported: the unit, document
+    number and person are its key. Sealed on the ledger: personnel details are not public."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    person_name = models.CharField("姓名", max_length=100)
+    post = models.CharField("职务", max_length=200)
+    appointed_on = models.DateField("任免日期")
+    document = models.CharField("文号", max_length=100)
+    cites = models.CharField("决策编号", max_length=60, blank=True)
+    source = models.CharField("来源文件", max_length=200, blank=True)
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["unit", "appointed_on", "document"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "document", "person_name"], name="appointment_unique_document_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.post}"
+
+    def ledger_fields(self) -> Fields:
+        return sealed(
+            (
+                {
+                    "unit": self.unit.code,
+                    "post": self.post,
+                    "appointed_on": _iso(self.appointed_on),
+                    "document": self.document,
+                    "cites": self.cites,
+                    "source": self.source,
+                    "imported_at": _iso(self.imported_at),
+                },
+                {"person": self.person_name, "imported_by": self.imported_by_id},
+            )
+        )

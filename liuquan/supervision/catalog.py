@@ -23,6 +23,11 @@ RULES: dict[str, str] = {
     "frequent_return": "频繁退回：环节被退回超过设定次数",
     "leader_oversight": "一把手分管例外：主要负责人直接分管受限事项的例外登记",
     "provisional_calendar": "暂定日历：到期日按未录入节假日安排的年份暂定计算",
+    "undecided_major_spending": "大额资金未经集体决策：达到本单位重大事项目录金额标准的支付，未注明或对应不到本单位此前集体决策通过的决定",
+    "undecided_appointment": "任免未经集体决策：干部任免未注明或对应不到本单位此前集体决策通过的人事任免决定",
+    "split_below_threshold": "拆分支付规避决策：同一收款人、同一用途在设定天数内的多笔支付，每笔低于集体决策标准、合计达到标准",
+    "decision_by_one": "个人决定重大事项：通过的决定在会上除主要负责人外无人表态，或支付、任免注明的决策编号不在决策登记簿中",
+    "quorum_override": "到会人数不足后仍作决定：议题因到会人数不足被拒绝讨论后，在同一次会议上又作出决定",
 }
 
 # Rules whose findings mark a record for the data steward rather than card a unit (level "notice"): the
@@ -40,6 +45,7 @@ PARAM_NAMES: dict[str, str] = {
     "day_ends": "工作时间结束",
     "max_returns": "允许退回次数",
     "hours": "等待时长（小时）",
+    "window_days": "时间窗口（天）",
 }
 
 

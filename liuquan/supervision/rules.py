@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, Min, OuterRef, Q
@@ -21,6 +22,19 @@ from django.utils import timezone
 
 from liuquan.cases.models import Breach, Case, CaseStatus, CaseStep, IngestedEvent
 from liuquan.core.calendar import WorkCalendar
+from liuquan.decisions import records
+from liuquan.decisions.models import (
+    Appointment,
+    Attendance,
+    Catalogue,
+    CatalogueStatus,
+    Decision,
+    MatterType,
+    Payment,
+    Refusal,
+    Statement,
+)
+from liuquan.decisions.rules import Category, Outcome
 from liuquan.flows.models import ProcessDefinition
 from liuquan.flows.spec import StepKind, TransitionKind
 from liuquan.org.models import Oversight
@@ -548,6 +562,313 @@ def _provisional(ctx: Context) -> Iterator[Finding]:
         )
 
 
+# -- 三重一大: money and appointments against the decision register (decisions.records has the rules) -----
+
+DecisionRegister = tuple[dict[str, records.DecisionFacts], dict[int, list[records.DecisionFacts]]]
+
+
+def _register(ctx: Context) -> DecisionRegister:
+    """The decision register by number, and each unit's decisions (read once for the three rules)."""
+    if "decision_register" not in ctx.memo:
+        by_number: dict[str, records.DecisionFacts] = {}
+        by_unit: dict[int, list[records.DecisionFacts]] = defaultdict(list)
+        for number, unit_id, category, outcome, decided_at, amount, title in Decision.objects.values_list(
+            "number",
+            "unit_id",
+            "category",
+            "outcome",
+            "decided_at",
+            "item__topic__amount",
+            "item__topic__title",
+        ).iterator(2000):
+            facts = records.DecisionFacts(
+                number,
+                unit_id,
+                Category(category),
+                Outcome(outcome),
+                timezone.localtime(decided_at).date(),
+                amount,
+                title,
+            )
+            by_number[number] = facts
+            by_unit[unit_id].append(facts)
+        ctx.memo["decision_register"] = (by_number, dict(by_unit))
+    loaded: DecisionRegister = ctx.memo["decision_register"]
+    return loaded
+
+
+def _catalogues(ctx: Context) -> dict[int, list[tuple[date, list[records.MatterLimit]]]]:
+    """Each unit's published catalogues (in force, and those they superseded), oldest first, with the
+    local day each came into force and its matters' thresholds."""
+    if "decision_catalogues" not in ctx.memo:
+        versions: dict[int, tuple[int, date]] = {}
+        for pk, unit_id, published_at in (
+            Catalogue.objects.exclude(status=CatalogueStatus.DRAFT)
+            .filter(published_at__isnull=False)
+            .values_list("pk", "unit_id", "published_at")
+        ):
+            versions[pk] = (unit_id, timezone.localtime(published_at).date())
+        matters: dict[int, list[records.MatterLimit]] = defaultdict(list)
+        for catalogue_id, category, threshold in MatterType.objects.filter(
+            catalogue_id__in=list(versions)
+        ).values_list("catalogue_id", "category", "threshold"):
+            matters[catalogue_id].append(records.MatterLimit(Category(category), threshold))
+        by_unit: dict[int, list[tuple[date, list[records.MatterLimit]]]] = defaultdict(list)
+        for pk, (unit_id, since) in sorted(versions.items(), key=lambda item: (item[1][1], item[0])):
+            by_unit[unit_id].append((since, matters[pk]))
+        ctx.memo["decision_catalogues"] = dict(by_unit)
+    loaded: dict[int, list[tuple[date, list[records.MatterLimit]]]] = ctx.memo["decision_catalogues"]
+    return loaded
+
+
+def _matters_on(ctx: Context, unit_id: int, day: date) -> list[records.MatterLimit]:
+    """The matters of the unit's catalogue in force on `day` (none before its first was published)."""
+    in_force: list[records.MatterLimit] = []
+    for since, matters in _catalogues(ctx).get(unit_id, ()):
+        if since > day:
+            break
+        in_force = matters
+    return in_force
+
+
+class PaymentVerdict(NamedTuple):
+    payment: records.PaymentFacts
+    verdict: records.Verdict
+
+
+def _payments(ctx: Context) -> list[PaymentVerdict]:
+    """Every payment with its verdict (read once for the three payment rules)."""
+    if "payment_verdicts" not in ctx.memo:
+        by_number, by_unit = _register(ctx)
+        found = []
+        for values in Payment.objects.values_list(
+            "pk", "unit_id", "voucher", "paid_on", "payee", "amount", "purpose", "project", "cites"
+        ).iterator(2000):
+            payment = records.PaymentFacts(*values)
+            matters = _matters_on(ctx, payment.unit, payment.paid_on)
+            verdict = records.match_payment(payment, matters, by_number, by_unit.get(payment.unit, ()))
+            found.append(PaymentVerdict(payment, verdict))
+        ctx.memo["payment_verdicts"] = found
+    loaded: list[PaymentVerdict] = ctx.memo["payment_verdicts"]
+    return loaded
+
+
+def _raised(rule: str) -> set[str]:
+    """The keys `rule` has raised: what is already an alert is not judged again."""
+    return set(Alert.objects.filter(rule=rule).values_list("key", flat=True))
+
+
+def _payment_detail(payment: records.PaymentFacts, verdict: records.Verdict) -> dict[str, Any]:
+    # No payee: the alert's detail holds no personal data.
+    return {
+        "payment": payment.key,
+        "voucher": payment.voucher,
+        "paid_on": payment.paid_on.isoformat(),
+        "amount": str(payment.amount),
+        "cites": payment.cites,
+        "why": verdict.reason_en,
+    }
+
+
+def _undecided_spending(ctx: Context) -> Iterator[Finding]:
+    """A payment at or above the threshold of the catalogue in force on its day, with no decision."""
+    if ctx.case_ids is not None:
+        return  # not about cases: the sweep's job
+    raised = _raised("undecided_major_spending")
+    for payment, verdict in _payments(ctx):
+        key = f"undecided_major_spending:payment:{payment.key}"
+        if verdict.fault is records.Fault.UNDECIDED and key not in raised:
+            yield Finding(
+                key,
+                "undecided_major_spending",
+                "red",
+                payment.unit,
+                verdict.reason[:300],
+                detail=_payment_detail(payment, verdict),
+            )
+
+
+def _appointments(ctx: Context) -> Iterator[tuple[records.AppointmentFacts, records.Verdict]]:
+    by_number, by_unit = _register(ctx)
+    for values in Appointment.objects.values_list(
+        "pk", "unit_id", "person_name", "post", "appointed_on", "document", "cites"
+    ).iterator(2000):
+        appointment = records.AppointmentFacts(*values)
+        yield (
+            appointment,
+            records.match_appointment(appointment, by_number, by_unit.get(appointment.unit, ())),
+        )
+
+
+def _appointment_detail(appointment: records.AppointmentFacts, verdict: records.Verdict) -> dict[str, Any]:
+    # No name: the alert's detail holds no personal data.
+    return {
+        "appointment": appointment.key,
+        "document": appointment.document,
+        "appointed_on": appointment.appointed_on.isoformat(),
+        "cites": appointment.cites,
+        "why": verdict.reason_en,
+    }
+
+
+def _undecided_appointment(ctx: Context) -> Iterator[Finding]:
+    """An appointment with no passed personnel decision of its unit before it."""
+    if ctx.case_ids is not None:
+        return
+    raised = _raised("undecided_appointment")
+    for appointment, verdict in _appointments(ctx):
+        key = f"undecided_appointment:appointment:{appointment.key}"
+        if verdict.fault is records.Fault.UNDECIDED and key not in raised:
+            yield Finding(
+                key,
+                "undecided_appointment",
+                "red",
+                appointment.unit,
+                verdict.reason[:300],
+                detail=_appointment_detail(appointment, verdict),
+            )
+
+
+def _split_below_threshold(ctx: Context) -> Iterator[Finding]:
+    """Payments to one payee for one purpose within the window, each under the threshold and covered by
+    no decision, together at or above it."""
+    if ctx.case_ids is not None:
+        return
+    window = int(ctx.params["split_below_threshold"]["window_days"])
+    loose = [
+        payment
+        for payment, verdict in _payments(ctx)
+        if verdict.how == "not_needed"
+        and not (payment.cites.strip() and payment.cites.strip() in _register(ctx)[0])
+    ]
+
+    def limit_on(unit_id: int, day: date, project: bool) -> Decimal | None:
+        return records.threshold(_matters_on(ctx, unit_id, day), project=project)
+
+    raised = _raised("split_below_threshold")
+    for split in records.splits(loose, limit_on, window_days=window):
+        key = f"split_below_threshold:{split.first.unit}:payment:{split.first.key}"
+        if key in raised:
+            continue
+        vouchers = "、".join(payment.voucher for payment in split.payments)
+        days = (split.payments[-1].paid_on - split.first.paid_on).days + 1
+        yield Finding(
+            key,
+            "split_below_threshold",
+            "yellow",
+            split.first.unit,
+            (
+                f"凭证 {vouchers}：{len(split.payments)}笔支付给同一收款人、用于“{split.first.purpose}”，"
+                f"{days}天内合计{records.yuan(split.total)}，每笔均低于{records.yuan(split.threshold)}的集体决策标准"
+            )[:300],
+            detail={
+                "payments": [payment.key for payment in split.payments],
+                "vouchers": [payment.voucher for payment in split.payments],
+                "total": str(split.total),
+                "threshold": str(split.threshold),
+                "first": split.first.paid_on.isoformat(),
+                "last": split.payments[-1].paid_on.isoformat(),
+                "window_days": window,
+            },
+        )
+
+
+def _decision_by_one(ctx: Context) -> Iterator[Finding]:
+    """A passed decision whose meeting heard nobody but the principal on it, and a payment or an
+    appointment citing a decision number the register does not hold: a matter decided outside a
+    meeting."""
+    if ctx.case_ids is not None:
+        return
+    raised = _raised("decision_by_one")
+    principal = Attendance.objects.filter(
+        meeting_id=OuterRef("item__meeting_id"), person_id=OuterRef("person_id"), principal=True
+    )
+    others = Statement.objects.filter(item_id=OuterRef("item_id")).filter(~Exists(principal))
+    alone = Decision.objects.filter(outcome=Outcome.PASSED.value).filter(~Exists(others))
+    for pk, number, unit_id, matter, decided_at in alone.values_list(
+        "pk", "number", "unit_id", "matter_name", "decided_at"
+    ):
+        key = f"decision_by_one:decision:{pk}"
+        if key not in raised:
+            yield Finding(
+                key,
+                "decision_by_one",
+                "red",
+                unit_id,
+                f"决策 {number}（{matter}）：会议上除主要负责人外无人表态，实为一人决策"[:300],
+                detail={"decision": pk, "number": number, "decided_at": decided_at.isoformat()},
+            )
+    for payment, verdict in _payments(ctx):
+        key = f"decision_by_one:payment:{payment.key}"
+        if verdict.fault is records.Fault.UNKNOWN_NUMBER and key not in raised:
+            yield Finding(
+                key,
+                "decision_by_one",
+                "red",
+                payment.unit,
+                verdict.reason[:300],
+                detail=_payment_detail(payment, verdict),
+            )
+    for appointment, verdict in _appointments(ctx):
+        key = f"decision_by_one:appointment:{appointment.key}"
+        if verdict.fault is records.Fault.UNKNOWN_NUMBER and key not in raised:
+            yield Finding(
+                key,
+                "decision_by_one",
+                "red",
+                appointment.unit,
+                verdict.reason[:300],
+                detail=_appointment_detail(appointment, verdict),
+            )
+
+
+def _quorum_override(ctx: Context) -> Iterator[Finding]:
+    """A topic refused for want of a quorum (`no_quorum`) and then decided in the same meeting.
+
+    A refusal does not name its topic; the quorum is checked at a topic's first statement, so the refused
+    topic is one that had no statement yet at the refusal, and the one whose first statement came first
+    after it (the secretary trying the same topic again once more members signed in)."""
+    if ctx.case_ids is not None:
+        return
+    refused: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for pk, meeting_id, at in Refusal.objects.filter(code="no_quorum", meeting__isnull=False).values_list(
+        "pk", "meeting_id", "at"
+    ):
+        refused[meeting_id].append((pk, at))
+    if not refused:
+        return
+    raised = _raised("quorum_override")
+    items: dict[int, list[tuple[datetime, int, str, int]]] = defaultdict(list)
+    for meeting_id, first, decision, number, unit_id in (
+        Decision.objects.filter(item__meeting_id__in=list(refused))
+        .annotate(first=Min("item__statements__at"))
+        .values_list("item__meeting_id", "first", "pk", "number", "unit_id")
+    ):
+        if first is not None:
+            items[meeting_id].append((first, decision, number, unit_id))
+    for meeting_id, attempts in refused.items():
+        for refusal, at in sorted(attempts, key=lambda attempt: attempt[1]):
+            later = sorted(
+                item for item in items.get(meeting_id, ()) if item[0] >= at
+            )  # a stopped clock ties
+            if not later:
+                continue
+            first, decision, number, unit_id = later[0]
+            key = f"quorum_override:decision:{decision}"
+            if key in raised:
+                continue
+            raised.add(key)
+            yield Finding(
+                key,
+                "quorum_override",
+                "yellow",
+                unit_id,
+                f"决策 {number}：该议题因到会人数不足被拒绝讨论（{timezone.localtime(at):%Y-%m-%d %H:%M}）后，"
+                "在同一次会议上又作出决定"[:300],
+                detail={"decision": decision, "number": number, "refusal": refusal, "meeting": meeting_id},
+            )
+
+
 REGISTRY: dict[str, Rule] = {
     rule.name: rule
     for rule in (
@@ -566,6 +887,11 @@ REGISTRY: dict[str, Rule] = {
         Rule("frequent_return", _frequent_return, {"max_returns": 2}),
         Rule("leader_oversight", _leader_oversight, cures=True),
         Rule("provisional_calendar", _provisional, cures=True),
+        Rule("undecided_major_spending", _undecided_spending),
+        Rule("undecided_appointment", _undecided_appointment),
+        Rule("split_below_threshold", _split_below_threshold, {"window_days": records.SPLIT_WINDOW_DAYS}),
+        Rule("decision_by_one", _decision_by_one),
+        Rule("quorum_override", _quorum_override),
     )
 }
 assert set(REGISTRY) == set(RULES), "every catalogued rule is implemented, and only those"
@@ -593,6 +919,8 @@ def check_params(rule: str, params: dict[str, Any]) -> dict[str, Any]:
             raise ParamError("允许退回次数应为 1 至 20", "max_returns must be from 1 to 20")
         if rule == "ingest_gap" and not 1 <= int(merged["hours"]) <= 720:
             raise ParamError("等待时长应为 1 至 720 小时", "hours must be from 1 to 720")
+        if rule == "split_below_threshold" and not 1 <= int(merged["window_days"]) <= 366:
+            raise ParamError("时间窗口应为 1 至 366 天", "window_days must be from 1 to 366")
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ParamError):
             raise

@@ -12,6 +12,7 @@ from django.utils import timezone
 from liuquan.calendars import queries as calendar_queries
 from liuquan.cases import demo
 from liuquan.cases.models import Breach, Case, CaseStep, IngestedEvent
+from liuquan.decisions import demo as decisions_demo
 from liuquan.flows import demo as flows_demo
 from liuquan.ledger import audit
 from liuquan.ledger.models import Entry
@@ -48,6 +49,7 @@ def test_the_demo_gives_every_rule_an_alert_once(db, late_november):
     org_demo.build()
     powers_demo.build()
     flows_demo.build()
+    assert decisions_demo.build() > 10
     assert demo.build() > 100
 
     per_rule = dict(Alert.objects.values_list("rule").annotate(count=Count("pk")))

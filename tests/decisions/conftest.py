@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from liuquan.core.testing import World
+from liuquan.core.testing import PASSWORD, World
 from liuquan.decisions import actions
 from liuquan.decisions.actions import MatterInput
 from liuquan.decisions.rules import Category, PreStep, VoteBase
@@ -50,7 +50,7 @@ def clock(clock: Clock) -> Clock:
 def board(world: World, clock: Clock) -> World:
     for name in ("dep2", "dep3", "dep4"):
         person = org_actions.do_create_person(
-            actor=world.system, username=name, full_name=f"副局长{name}", unit=world.dept_a
+            actor=world.system, username=name, full_name=f"副局长{name}", unit=world.dept_a, password=PASSWORD
         )
         world.people[name] = person
         org_actions.do_appoint_leader(

@@ -5,10 +5,13 @@ principal's refused attempt to state first), ballots, the computed decision and 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
-from liuquan.decisions import actions
+from liuquan.decisions import actions, imports
 from liuquan.decisions.actions import DecisionRefused, MatterInput
 from liuquan.decisions.models import Meeting
 from liuquan.decisions.rules import Category, Choice, PreStep
@@ -100,5 +103,27 @@ def record_a_meeting(system: Person, unit: Unit, held_at: dt.datetime, *, finish
     actions.do_state(actor=system, item=item, person=principal, position=Choice.AGREE, reasons="同意")
     for person in (principal, present):
         actions.do_vote(actor=system, item=item, voter=person, choice=Choice.AGREE)
-    actions.do_count(actor=system, item=item)
+    decision = actions.do_count(actor=system, item=item)
+    records(system, unit, decision.number, held_at.date())
     return actions.do_close_meeting(actor=system, meeting=meeting)
+
+
+def records(system: Person, unit: Unit, cites: str, day: dt.date) -> None:
+    """A payment and an appointment of the unit, imported as its office would."""
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, header, row in (
+            (
+                imports.PAYMENTS,
+                ["凭证号", "日期", "收款人", "金额", "用途", "项目编码", "决策编号"],
+                [f"V{unit.pk}-001", day.isoformat(), "某服务公司", "1200.50", "办公用品", "", cites],
+            ),
+            (
+                imports.APPOINTMENTS,
+                ["姓名", "职务", "任免日期", "文号", "决策编号"],
+                [f"某甲{unit.pk}", "办公室主任", day.isoformat(), f"任〔{unit.pk}〕1号", ""],
+            ),
+        ):
+            path = Path(folder) / f"{kind.name}.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([header, row])
+            imports.do_import(actor=system, plan=imports.plan_import(path, kind=kind, unit=unit))

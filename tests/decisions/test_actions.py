@@ -317,3 +317,12 @@ def test_only_a_member_of_the_leadership_proposes_and_only_the_office_convenes(b
     convene(board, prepared)
     with pytest.raises(Conflict):
         convene(board, prepared)  # a topic on one agenda at a time
+
+
+def test_a_recusal_after_the_statements_began_is_refused_so_nobody_changes_who_counts(board):
+    item = convene(board, topic(board)).items.get()
+    sign_in(board, item.meeting, *MEMBERS)
+    state(board, item, "leader")
+    with pytest.raises(DecisionRefused) as refused:
+        actions.do_declare_interest(actor=board.person("dep2"), topic=item.topic, reason="想起来了")
+    assert refused.value.code == "recusal_too_late" and refusals("recusal_too_late") == 1

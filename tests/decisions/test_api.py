@@ -76,11 +76,11 @@ def test_final_minutes_answer_409_with_the_reason_and_the_attempt_is_recorded(bo
     assert "未通过" not in meeting.minutes
 
 
-def test_another_units_meeting_is_not_found(board):
+def test_another_units_meeting_is_forbidden(board):
     item = convene(board, topic(board)).items.get()
     response = Client().post(
         f"/api/v1/decisions/items/{item.pk}/count",
         content_type="application/json",
         **bearer(board.person("clerk_b")),
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
