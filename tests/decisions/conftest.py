@@ -11,6 +11,7 @@ import pytest
 from liuquan.core.testing import PASSWORD, World
 from liuquan.decisions import actions
 from liuquan.decisions.actions import MatterInput
+from liuquan.decisions.models import Topic
 from liuquan.decisions.rules import Category, PreStep, VoteBase
 from liuquan.org import actions as org_actions
 from tests.clock import SHANGHAI, Clock
@@ -64,3 +65,23 @@ def board(world: World, clock: Clock) -> World:
 
 
 MEMBERS = ("head", "leader", "dep2", "dep3", "dep4")  # head is the principal
+
+
+def personnel_topic(world: World, title: str = "任命某同志为办公室主任", summary: str = "") -> Topic:
+    """An appointment proposed by the deputy, its 考察 done: ready to be tabled (a secret ballot)."""
+    topic = actions.do_propose_topic(
+        actor=world.person("leader"),
+        unit=world.dept_a,
+        matter_code="RS-01",
+        title=title,
+        materials="考察材料",
+        public_summary=summary,
+    )
+    actions.do_record_step(
+        actor=world.person("clerk"),
+        topic=topic,
+        kind=PreStep.INQUIRY,
+        started=dt.date(2026, 11, 2),
+        ended=dt.date(2026, 11, 6),
+    )
+    return topic

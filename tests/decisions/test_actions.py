@@ -15,7 +15,7 @@ from liuquan.decisions.actions import DecisionRefused, MatterInput
 from liuquan.decisions.models import Ballot, Decision, MeetingStatus, Refusal, TopicStatus
 from liuquan.decisions.rules import Category, Choice, PreStep, Ratio
 from liuquan.ledger import audit
-from tests.decisions.conftest import BODY, MEMBERS, TUESDAY
+from tests.decisions.conftest import BODY, MEMBERS, TUESDAY, personnel_topic
 
 
 def topic(world, code="ZJ-01", title="拨付社会救助专项资金80万元", **extra):
@@ -157,20 +157,7 @@ def test_a_recused_member_cannot_state_or_vote(board):
 
 
 def test_a_secret_ballot_names_nobody_and_only_the_member_casts_it(board):
-    personnel = actions.do_propose_topic(
-        actor=board.person("leader"),
-        unit=board.dept_a,
-        matter_code="RS-01",
-        title="任命某同志为办公室主任",
-        materials="考察材料",
-    )
-    actions.do_record_step(
-        actor=board.person("clerk"),
-        topic=personnel,
-        kind=PreStep.INQUIRY,
-        started=dt.date(2026, 11, 2),
-        ended=dt.date(2026, 11, 6),
-    )
+    personnel = personnel_topic(board, "任命某同志为办公室主任")
     item = convene(board, personnel).items.get()
     sign_in(board, item.meeting, *MEMBERS)
     for key in (*MEMBERS[1:], "head"):

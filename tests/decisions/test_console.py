@@ -9,10 +9,8 @@ import datetime as dt
 from django.test import Client
 
 from liuquan.core.testing import PASSWORD, login
-from liuquan.decisions import actions
 from liuquan.decisions.models import Ballot, Meeting, Refusal
-from liuquan.decisions.rules import PreStep
-from tests.decisions.conftest import MEMBERS, TUESDAY
+from tests.decisions.conftest import MEMBERS, TUESDAY, personnel_topic
 
 
 def page(client: Client, url: str) -> str:
@@ -29,20 +27,7 @@ def post(client: Client, url: str, data: dict[str, object]) -> str:
 
 
 def test_a_whole_meeting_in_the_console_with_a_secret_ballot(board, clock):
-    personnel = actions.do_propose_topic(
-        actor=board.person("leader"),
-        unit=board.dept_a,
-        matter_code="RS-01",
-        title="任命某同志为办公室主任",
-        materials="考察材料",
-    )
-    actions.do_record_step(
-        actor=board.person("clerk"),
-        topic=personnel,
-        kind=PreStep.INQUIRY,
-        started=dt.date(2026, 11, 2),
-        ended=dt.date(2026, 11, 6),
-    )
+    personnel = personnel_topic(board, "任命某同志为办公室主任")
     clerk = login(Client(), board.person("clerk"))
     unit_url = f"/console/decisions/{board.dept_a.code}/"
     text = page(clerk, unit_url)

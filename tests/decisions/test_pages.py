@@ -9,8 +9,8 @@ import json
 from django.test import Client
 
 from liuquan.decisions import actions
-from liuquan.decisions.rules import Choice, PreStep
-from tests.decisions.conftest import BODY, MEMBERS, TUESDAY
+from liuquan.decisions.rules import Choice
+from tests.decisions.conftest import BODY, MEMBERS, TUESDAY, personnel_topic
 from tests.decisions.factory import record_a_meeting
 
 
@@ -30,21 +30,7 @@ def test_the_portal_shows_the_catalogue_and_the_decisions_public_part(board):
 
 
 def test_a_personnel_decision_publishes_no_names(board):
-    personnel = actions.do_propose_topic(
-        actor=board.person("leader"),
-        unit=board.dept_a,
-        matter_code="RS-01",
-        title="任命张某某为办公室主任",
-        materials="考察材料",
-        public_summary="任命张某某为办公室主任",
-    )
-    actions.do_record_step(
-        actor=board.person("clerk"),
-        topic=personnel,
-        kind=PreStep.INQUIRY,
-        started=dt.date(2026, 11, 2),
-        ended=dt.date(2026, 11, 6),
-    )
+    personnel = personnel_topic(board, "任命张某某为办公室主任", summary="任命张某某为办公室主任")
     meeting = actions.do_convene(
         actor=board.person("clerk"), unit=board.dept_a, body=BODY, held_at=TUESDAY, topics=[personnel]
     )
