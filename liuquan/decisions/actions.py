@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from liuquan.calendars import queries as calendar_queries
 from liuquan.core.actions import action
-from liuquan.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
+from liuquan.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from liuquan.decisions import rules
 from liuquan.decisions.models import (
     AgendaItem,
@@ -722,7 +722,6 @@ def do_freeze_minutes(*, actor: Person, meeting: Meeting) -> Meeting:
 __all__ = [
     "AMENDMENT_DAYS",
     "DecisionRefused",
-    "DomainError",
     "MatterInput",
     "check_matter",
     "do_amend_minutes",

@@ -148,7 +148,9 @@ def convene(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, InvalidInput("会议时间格式不正确", message_en="bad time").localized_message())
         return redirect("decisions_console:unit", code=code)
     topics = list(
-        Topic.objects.filter(unit=unit, pk__in=request.POST.getlist("topics")).select_related("matter")
+        Topic.objects.filter(
+            unit=unit, pk__in=[int(v) for v in request.POST.getlist("topics") if v.isdigit()]
+        ).select_related("matter")
     )
     try:
         meeting = actions.do_convene(
@@ -234,19 +236,23 @@ def _act(request: HttpRequest, meeting: Meeting, run: Any, success: str) -> Http
     return redirect("decisions_console:meeting", meeting_id=meeting.pk)
 
 
+def _number(request: HttpRequest, name: str) -> int:
+    """A posted id; a form that was tampered with gets a 404, never a traceback."""
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404(f"bad {name}")
+    return int(value)
+
+
 def _member(meeting: Meeting, request: HttpRequest) -> Person:
-    row = (
-        meeting.attendance.select_related("person")
-        .filter(person_id=request.POST.get("person", "0") or 0)
-        .first()
-    )
+    row = meeting.attendance.select_related("person").filter(person_id=_number(request, "person")).first()
     if row is None:
         raise Http404("not a member of this meeting")
     return row.person
 
 
 def _item(meeting: Meeting, request: HttpRequest) -> AgendaItem:
-    item = meeting.items.select_related("topic__matter").filter(pk=request.POST.get("item", "0") or 0).first()
+    item = meeting.items.select_related("topic__matter").filter(pk=_number(request, "item")).first()
     if item is None:
         raise Http404("no such agenda item")
     return item

@@ -147,7 +147,8 @@ def composed(definition: ProcessDefinition) -> tuple[Flow, list[rules.Problem]]:
     for key, code in compose.calls_of(flow).items():
         if not code:
             continue  # rules.check_flow reports call_without_flow
-        name = flow.step(key).name if flow.step(key) else key  # type: ignore[union-attr]
+        step = flow.step(key)
+        name = step.name if step is not None else key
         target = None if code == definition.power_code else queries.flow_in_force(definition.unit, code)
         if target is None:
             problems.append(

@@ -9,6 +9,7 @@ import datetime as dt
 from django.test import Client
 
 from liuquan.core.testing import PASSWORD, login
+from liuquan.decisions import actions
 from liuquan.decisions.models import Ballot, Meeting, Refusal
 from tests.decisions.conftest import MEMBERS, TUESDAY, personnel_topic
 
@@ -84,3 +85,26 @@ def test_a_whole_meeting_in_the_console_with_a_secret_ballot(board, clock):
 def test_another_units_staff_cannot_open_the_meeting_room(board):
     clerk_b = login(Client(), board.person("clerk_b"))
     assert clerk_b.get(f"/console/decisions/{board.dept_a.code}/").status_code == 403
+
+
+def test_a_tampered_form_gets_a_404_not_a_traceback(board):
+    item = actions.do_convene(
+        actor=board.person("clerk"),
+        unit=board.dept_a,
+        body="局务会议",
+        held_at=TUESDAY,
+        topics=[personnel_topic(board)],
+    ).items.get()
+    clerk = login(Client(), board.person("clerk"))
+    url = f"/console/decisions/meetings/{item.meeting_id}/"
+    assert clerk.post(url + "sign-in/", {"person": "x"}).status_code == 404
+    assert (
+        clerk.post(url + "state/", {"item": "1 OR 1", "person": board.person("leader").pk}).status_code == 404
+    )
+    assert (
+        clerk.post(
+            f"/console/decisions/{board.dept_a.code}/meetings/",
+            {"held_at": "2026-11-10T09:30", "topics": ["x"]},
+        ).status_code
+        == 302
+    )
